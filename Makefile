@@ -1,0 +1,52 @@
+# The interface of the project: every command a user or CI needs is a target here.
+SHELL := /bin/bash
+RASA_ENV := .venv/rasa
+SERVICES_ENV := .venv/services
+RASA := $(RASA_ENV)/bin/rasa
+PY_RASA := $(RASA_ENV)/bin/python
+PY_SERVICES := $(SERVICES_ENV)/bin/python
+MODEL := models/citizenbot.tar.gz
+TRAINING_INPUTS := config.yml domain.yml knowledge_base/abbreviations.yml \
+	$(shell find nlu_data -name '*.yml') $(wildcard bot/nlu/*.py bot/text/*.py)
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help setup run train test lint eval bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup: $(RASA_ENV)/.installed $(SERVICES_ENV)/.installed  ## Create both virtual environments (idempotent)
+
+$(RASA_ENV)/.installed: requirements/rasa.txt pyproject.toml scripts/setup_env.sh
+	scripts/setup_env.sh rasa
+
+$(SERVICES_ENV)/.installed: requirements/services.txt pyproject.toml scripts/setup_env.sh
+	scripts/setup_env.sh services
+
+train: $(MODEL)  ## Train the Rasa model (only when its inputs changed)
+
+$(MODEL): $(RASA_ENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --data nlu_data --domain domain.yml --config config.yml --out models \
+		--fixed-model-name citizenbot --quiet
+	@touch $(MODEL)
+
+run: setup train  ## Set up, train if needed, start the assistant on localhost
+	scripts/run.sh
+
+test: setup train  ## Everything CI runs: lint, data validation, unit, conversation and end-to-end tests
+	scripts/test.sh
+
+lint:  $(SERVICES_ENV)/.installed  ## ruff and mypy
+	$(SERVICES_ENV)/bin/ruff check .
+	$(SERVICES_ENV)/bin/ruff format --check .
+	$(SERVICES_ENV)/bin/mypy
+
+eval: setup train  ## Quality figures: held-out NLU (with and without diacritics)
+	$(PY_RASA) -m bot.nlu.evaluate $(MODEL) tests/nlu/heldout.yml
+
+bench: setup train  ## Speed figures: REST latency, start time, memory
+	$(PY_SERVICES) -m bot.bench
+
+clean:  ## Remove the trained model, results and runtime data (not the environments)
+	rm -rf models results var

@@ -1,0 +1,1 @@
+"""Custom actions (rasa-sdk): thin wrappers over the ``bot`` package, one module per feature."""

@@ -1,0 +1,39 @@
+"""Office information: hours, address, hotline of the province's service centre."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.errors import ConfigurationError
+from bot.services.office import CONTACT_TOPICS, describe, topics_asked
+from bot.settings import current_settings
+
+
+class ActionOfficeInfo(Action):
+    """Answers what was asked about the centre; a request for a human gets the contacts."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_office_info"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Compose the answer from the province settings."""
+        try:
+            settings = current_settings()
+        except ConfigurationError:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        if intent == "request_human":
+            dispatcher.utter_message(response="utter_human_contacts")
+            topics = list(CONTACT_TOPICS)
+        else:
+            topics = topics_asked(message.get("text") or "")
+        dispatcher.utter_message(text=describe(settings, topics))
+        return []

@@ -1,0 +1,1 @@
+"""Rasa NLU components for Vietnamese (runs in the Rasa server's Python 3.10 environment)."""

@@ -1,0 +1,1 @@
+"""Services behind the actions: office information, dossier status, feedback, handoff."""

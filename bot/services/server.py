@@ -1,0 +1,100 @@
+"""The services process: rasa-sdk's action endpoint plus the demo portal page with the chat widget.
+
+One Sanic app, built by :func:`create_app`, started by ``python -m bot.services.server``.
+It runs in a single process: models and indexes are loaded lazily inside it (a Sanic worker
+process would otherwise clash with libraries that fix the multiprocessing start method).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.settings import ProvinceSettings, load_settings
+
+logger = logging.getLogger(__name__)
+WEB_ROOT = Path(__file__).resolve().parent / "web"
+DEFAULT_RASA_URL = "http://localhost:5005"
+
+
+def create_app(
+    settings: ProvinceSettings | None = None,
+    rasa_url: str = DEFAULT_RASA_URL,
+    actions_package: str = "actions",
+) -> Sanic:
+    """Build the services app: /webhook and /actions (rasa-sdk's contract), /health, / (portal page), /static."""
+    settings = settings or load_settings()
+    executor = ActionExecutor()
+    executor.register_package(actions_package)
+    app = Sanic("citizenbot_services", configure_logging=False)
+    app.ctx.settings = settings
+    app.ctx.rasa_url = rasa_url.rstrip("/")
+
+    @app.exception(Exception)
+    async def _internal_error(request: Request, exception: Exception) -> HTTPResponse:
+        # Unlike rasa-sdk's own server, never echo the request (citizens' messages) back or into logs.
+        logger.error("unhandled error on %s %s: %s", request.method, request.path, type(exception).__name__)
+        return response.json({"error": "internal error"}, status=500)
+
+    @app.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.get("/actions")
+    async def list_actions(_: Request) -> HTTPResponse:
+        return response.json([item.model_dump() for item in executor.list_actions()])
+
+    @app.post("/webhook")
+    async def action_webhook(request: Request) -> HTTPResponse:
+        """rasa-sdk's action endpoint contract: run the named action on the sent tracker."""
+        try:
+            action_call = json.loads(request.body or b"")
+        except (ValueError, UnicodeDecodeError):
+            action_call = None
+        if not isinstance(action_call, dict):
+            return response.json({"error": "Invalid body request"}, status=400)
+        try:
+            result = await executor.run(action_call)
+        except ActionExecutionRejection as error:
+            return response.json({"error": error.message, "action_name": error.action_name}, status=400)
+        except ActionNotFoundException as error:
+            logger.error("unknown action %s", error.action_name)
+            return response.json({"error": error.message, "action_name": error.action_name}, status=404)
+        except ActionMissingDomainException as error:
+            return response.json({"error": error.message, "action_name": error.action_name}, status=449)
+        return response.json(result.model_dump() if result else None)
+
+    @app.get("/")
+    async def portal_page(_: Request) -> HTTPResponse:
+        html = (WEB_ROOT / "index.html").read_text(encoding="utf-8")
+        html = html.replace("{{PROVINCE}}", settings.full_name).replace("{{CENTRE}}", settings.centre.name)
+        html = html.replace("{{RASA_URL}}", app.ctx.rasa_url)
+        return response.html(html)
+
+    app.static("/static", str(WEB_ROOT), name="web_static")
+    return app
+
+
+def main() -> None:
+    """Command line: run the services process."""
+    parser = argparse.ArgumentParser(description="Action server, portal page and chat widget")
+    parser.add_argument("--host", default=os.environ.get("CITIZENBOT_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CITIZENBOT_ACTIONS_PORT", "5055")))
+    parser.add_argument("--rasa-url", default=os.environ.get("CITIZENBOT_RASA_URL", DEFAULT_RASA_URL))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(rasa_url=args.rasa_url)
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

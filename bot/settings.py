@@ -1,0 +1,109 @@
+"""Province settings: the one file that differs between deployments (province.yml)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PROVINCE_FILE = PROJECT_ROOT / "province.yml"
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Opening hours for a group of days."""
+
+    days: str
+    hours: str
+
+
+@dataclass(frozen=True)
+class ServiceCentre:
+    """The province's public-administration service centre (Trung tâm Phục vụ hành chính công)."""
+
+    name: str
+    address: str
+    hotline: str
+    hotline_note: str = ""
+    email: str = ""
+    portal_url: str = ""
+    national_portal_url: str = "https://dichvucong.gov.vn"
+    opening_hours: tuple[OpeningHours, ...] = field(default_factory=tuple)
+    closed: str = ""
+
+
+@dataclass(frozen=True)
+class ProvinceSettings:
+    """Everything province-specific the assistant needs."""
+
+    name: str
+    full_name: str
+    centre: ServiceCentre
+    dossier_code_pattern: str
+    dossier_code_example: str
+
+    def is_dossier_code(self, text: str) -> bool:
+        """True when ``text`` is exactly one dossier code of the configured one-stop system."""
+        return re.fullmatch(self.dossier_code_pattern, text.strip()) is not None
+
+
+def _require(section: dict[str, Any], key: str, where: str) -> Any:
+    if key not in section or section[key] in (None, ""):
+        raise ConfigurationError(f"{where}: missing '{key}'")
+    return section[key]
+
+
+def parse_settings(raw: dict[str, Any], source: str = "province.yml") -> ProvinceSettings:
+    """Build settings from the parsed YAML mapping, naming what is missing."""
+    province = raw.get("province") or {}
+    centre = raw.get("service_centre") or {}
+    one_stop = raw.get("one_stop_system") or {}
+    pattern = str(_require(one_stop, "dossier_code_pattern", source))
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ConfigurationError(f"{source}: dossier_code_pattern is not a regex: {error}") from error
+    return ProvinceSettings(
+        name=str(_require(province, "name", source)),
+        full_name=str(province.get("full_name") or province["name"]),
+        centre=ServiceCentre(
+            name=str(_require(centre, "name", source)),
+            address=str(_require(centre, "address", source)),
+            hotline=str(_require(centre, "hotline", source)),
+            hotline_note=str(centre.get("hotline_note") or ""),
+            email=str(centre.get("email") or ""),
+            portal_url=str(centre.get("portal_url") or ""),
+            national_portal_url=str(centre.get("national_portal_url") or "https://dichvucong.gov.vn"),
+            opening_hours=tuple(
+                OpeningHours(days=str(item["days"]), hours=str(item["hours"]))
+                for item in centre.get("opening_hours") or []
+            ),
+            closed=str(centre.get("closed") or ""),
+        ),
+        dossier_code_pattern=pattern,
+        dossier_code_example=str(one_stop.get("dossier_code_example") or ""),
+    )
+
+
+def load_settings(path: Path | None = None) -> ProvinceSettings:
+    """Read province settings from ``path``, $CITIZENBOT_PROVINCE_FILE or province.yml."""
+    chosen = path or Path(os.environ.get("CITIZENBOT_PROVINCE_FILE", DEFAULT_PROVINCE_FILE))
+    try:
+        raw = yaml.safe_load(chosen.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigurationError(f"cannot read province settings {chosen}: {error}") from error
+    return parse_settings(raw, str(chosen))
+
+
+@lru_cache(maxsize=1)
+def current_settings() -> ProvinceSettings:
+    """The settings of this process, read once."""
+    return load_settings()

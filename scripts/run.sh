@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Start the services process (actions, portal page, widget) and the Rasa server; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RASA_PORT="${RASA_PORT:-5005}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+MODEL="${MODEL:-models/citizenbot.tar.gz}"
+mkdir -p var/log
+started=$(date +%s)
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$RASA_PORT" "$ACTIONS_PORT"; do
+  if port_busy "$port"; then
+    echo "Port $port is already in use (another 'make run'?). Stop it or set RASA_PORT / ACTIONS_PORT." >&2
+    exit 1
+  fi
+done
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping…"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+# The Rasa server reaches the action server through this generated endpoints file.
+sed "s#http://localhost:5055/webhook#http://localhost:${ACTIONS_PORT}/webhook#" endpoints.yml > var/endpoints.run.yml
+
+PYTHONPATH="$PWD" .venv/services/bin/python -m bot.services.server --port "$ACTIONS_PORT" \
+  --rasa-url "http://localhost:${RASA_PORT}" >var/log/services.log 2>&1 &
+pids+=($!)
+PYTHONPATH="$PWD" .venv/rasa/bin/rasa run --model "$MODEL" --enable-api --cors "*" --port "$RASA_PORT" \
+  --endpoints var/endpoints.run.yml --credentials credentials.yml >var/log/rasa.log 2>&1 &
+pids+=($!)
+
+echo "Starting the services (port $ACTIONS_PORT) and the Rasa server (port $RASA_PORT); the first model load takes 1–2 minutes…"
+wait_for() {  # url name
+  for _ in $(seq 1 300); do
+    for pid in "${pids[@]}"; do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        echo "A process died while starting; see var/log/services.log and var/log/rasa.log:" >&2
+        tail -n 20 var/log/services.log var/log/rasa.log >&2
+        exit 1
+      fi
+    done
+    if curl -fs -o /dev/null "$1"; then return 0; fi
+    sleep 1
+  done
+  echo "$2 did not become ready in 300 s; see var/log/" >&2
+  exit 1
+}
+wait_for "http://localhost:${ACTIONS_PORT}/health" "The services process"
+wait_for "http://localhost:${RASA_PORT}/status" "The Rasa server"
+
+cat <<MSG
+
+Ready in $(( $(date +%s) - started )) s.
+  Chat in the browser:   http://localhost:${ACTIONS_PORT}/   (the portal page with the chat widget)
+  REST channel:          curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"xin chào"}'
+  Logs:                  var/log/rasa.log, var/log/services.log
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}" || true
+echo "A process exited; see var/log/." >&2

@@ -1,0 +1,21 @@
+from actions.office import ActionOfficeInfo
+from bot.settings import current_settings
+from tests.services.conftest import tracker_from
+
+
+async def test_office_hours_question_gets_the_hours(dispatcher, domain) -> None:
+    events = await ActionOfficeInfo().run(dispatcher, tracker_from("tracker_office_hours.json"), domain)
+    assert events == []
+    assert len(dispatcher.messages) == 1
+    text = dispatcher.messages[0]["text"]
+    assert "Giờ làm việc" in text
+    assert "Thứ Bảy" in text
+    assert current_settings().centre.hotline not in text  # only what was asked
+
+
+async def test_request_for_a_human_gets_the_contacts(dispatcher, domain) -> None:
+    await ActionOfficeInfo().run(dispatcher, tracker_from("tracker_request_human.json"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_human_contacts"
+    contacts = dispatcher.messages[1]["text"]
+    assert current_settings().centre.hotline in contacts
+    assert "Giờ làm việc" in contacts

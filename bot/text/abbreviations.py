@@ -18,6 +18,11 @@ DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "knowledge_base" / "abbrev
 _TOKEN = re.compile(r"[\w/]+", re.UNICODE)
 
 
+@lru_cache(maxsize=131072)
+def _fold_token(token: str) -> str:
+    return fold(token)
+
+
 @dataclass(frozen=True)
 class AbbreviationTable:
     """A mapping from folded abbreviation to its expansion."""
@@ -26,13 +31,13 @@ class AbbreviationTable:
 
     def lookup(self, token: str) -> str | None:
         """The expansion of one token, or None when it is no known abbreviation."""
-        return self.entries.get(fold(token))
+        return self.entries.get(_fold_token(token))
 
     def expand(self, text: str) -> str:
         """Replace every whole-token abbreviation in ``text`` by its expansion."""
 
         def _replace(match: re.Match[str]) -> str:
-            return self.entries.get(fold(match.group(0)), match.group(0))
+            return self.entries.get(_fold_token(match.group(0)), match.group(0))
 
         return _TOKEN.sub(_replace, text)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining marks in NFD: five tones and three vowel modifiers.
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -55,6 +56,7 @@ def _place_tone(letters: list[tuple[str, str]], tone: str) -> int:
     return run[0]  # hòa, thúy, khỏe, mùa
 
 
+@lru_cache(maxsize=131072)  # the vocabulary is small; this is the hot path of indexing
 def normalize_syllable(word: str) -> str:
     """Put the tone mark of one syllable where the traditional rule puts it."""
     decomposed = unicodedata.normalize("NFD", word)
@@ -89,11 +91,25 @@ def fold(text: str) -> str:
     return " ".join(normalize_tone_marks(text).lower().split())
 
 
+def _build_strip_table() -> dict[int, int | None]:
+    table: dict[int, int | None] = {ord("đ"): ord("d"), ord("Đ"): ord("D")}
+    for code in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
+        base = unicodedata.normalize("NFD", chr(code))[0]
+        if base != chr(code) and base.isascii():
+            table[code] = ord(base)
+    for code in range(0x0300, 0x0370):  # stray combining marks
+        table[code] = None
+    return table
+
+
+_STRIP_TABLE = _build_strip_table()
+
+
 def strip_diacritics(text: str) -> str:
     """Remove every tone and vowel mark and turn đ into d ("Hòa Bình" → "Hoa Binh")."""
-    decomposed = unicodedata.normalize("NFD", text)
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", kept.replace("đ", "d").replace("Đ", "D"))
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text).translate(_STRIP_TABLE)
 
 
 def has_diacritics(text: str) -> bool:

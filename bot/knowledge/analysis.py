@@ -1,0 +1,161 @@
+"""Text analysis for retrieval: syllable terms with and without diacritics, aspect and stop words, aliases.
+
+Terms are syllable unigrams and bigrams, so matching does not depend on how a word segmenter splits
+text typed without diacritics. Every term exists in two forms: accented ("đăng ký") and plain
+("dang ky"); a question typed without diacritics still matches through the plain form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.text.abbreviations import default_table
+from bot.text.vietnamese import fold, strip_diacritics
+
+KB_DIR = Path(__file__).resolve().parents[2] / "knowledge_base"
+_SYLLABLE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def syllables(text: str) -> list[str]:
+    """Folded syllables (letters and digits) of a text."""
+    return _SYLLABLE.findall(fold(text))
+
+
+def terms(tokens: list[str]) -> list[str]:
+    """Unigrams and bigrams ("a_b") of a syllable list."""
+    return tokens + [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+
+
+_VOWELS = set("aeiouy")
+
+
+def acronym_terms(tokens: list[str]) -> list[str]:
+    """Acronyms of 3–6 consecutive syllables ("tiến bộ kỹ thuật" → "#tbkt"), as documents write them out."""
+    initials = [strip_diacritics(t)[:1] for t in tokens]
+    return [
+        "#" + "".join(initials[i : i + n])
+        for n in range(3, 7)
+        for i in range(len(initials) - n + 1)
+        if all(initials[i : i + n])
+    ]
+
+
+def looks_like_acronym(token: str) -> bool:
+    """A 3–7 letter token without vowels ("tbkt", "dvmtr") is an acronym, not a word."""
+    plain = strip_diacritics(token)
+    return 3 <= len(plain) <= 7 and plain.isalpha() and not (set(plain) & _VOWELS)
+
+
+def document_terms(text: str) -> list[str]:
+    """Indexed terms of a field: syllables and bigrams of the text with abbreviations written out."""
+    return terms(syllables(default_table().expand(fold(text))))
+
+
+@dataclass(frozen=True)
+class QueryWords:
+    """Aspect phrases (weighted down) and stop phrases (dropped), as plain syllable tuples."""
+
+    aspect: tuple[tuple[str, ...], ...]
+    stop: tuple[tuple[str, ...], ...]
+
+
+@lru_cache(maxsize=2)
+def query_words(path: str = str(KB_DIR / "query_words.yml")) -> QueryWords:
+    """Read the aspect/stop word lists."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+    def phrases(key: str) -> tuple[tuple[str, ...], ...]:
+        items = {tuple(strip_diacritics(fold(str(p))).split()) for p in raw.get(key) or []}
+        return tuple(sorted(items, key=len, reverse=True))
+
+    return QueryWords(aspect=phrases("aspect"), stop=phrases("stop"))
+
+
+@lru_cache(maxsize=2)
+def aliases(path: str = str(KB_DIR / "synonyms.yml")) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(plain syllables of a citizen's phrase, catalogue phrase) pairs, longest phrase first."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    pairs = []
+    for target, phrases in (raw.get("aliases") or {}).items():
+        for phrase in phrases or []:
+            pairs.append((tuple(strip_diacritics(fold(str(phrase))).split()), fold(str(target))))
+    return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
+
+
+@dataclass(frozen=True)
+class AnalyzedQuery:
+    """A question prepared for retrieval."""
+
+    text: str  # folded, abbreviations expanded
+    syllables: tuple[str, ...]  # accented syllables, in order
+    weights: tuple[float, ...]  # per syllable: 1 topic word, <1 aspect word, 0 stop word
+    expansions: tuple[str, ...]  # catalogue phrases found through aliases
+    accented: bool  # the citizen typed diacritics
+
+    @property
+    def topic_text(self) -> str:
+        """The question without aspect and stop words (what the procedure is about)."""
+        kept = [s for s, w in zip(self.syllables, self.weights) if w >= 1.0]
+        return " ".join(kept + list(self.expansions)) or self.text
+
+
+def _mark(plain: list[str], phrases: tuple[tuple[str, ...], ...], weights: list[float], value: float) -> None:
+    n = len(plain)
+    for phrase in phrases:
+        size = len(phrase)
+        for i in range(n - size + 1):
+            if tuple(plain[i : i + size]) == phrase and all(w == 1.0 for w in weights[i : i + size]):
+                for j in range(i, i + size):
+                    weights[j] = value
+
+
+ASPECT_WEIGHT = 0.25
+
+
+def analyze_query(text: str) -> AnalyzedQuery:
+    """Fold, expand abbreviations, weight aspect/stop words, find aliases."""
+    folded = fold(default_table().expand(fold(text)))
+    tokens = syllables(folded)
+    plain = [strip_diacritics(t) for t in tokens]
+    weights = [1.0] * len(tokens)
+    words = query_words()
+    _mark(plain, words.aspect, weights, ASPECT_WEIGHT)
+    _mark(plain, words.stop, weights, 0.0)
+    expansions: list[str] = []
+    joined = f" {' '.join(plain)} "
+    for phrase, target in aliases():
+        if f" {' '.join(phrase)} " in joined and target not in expansions:
+            expansions.append(target)
+    return AnalyzedQuery(
+        text=folded,
+        syllables=tuple(tokens),
+        weights=tuple(weights),
+        expansions=tuple(expansions),
+        accented=strip_diacritics(folded) != folded,
+    )
+
+
+def weighted_terms(query: AnalyzedQuery, plain: bool) -> dict[str, float]:
+    """Query terms with weights: a bigram weighs the smaller of its two syllables."""
+    tokens = [strip_diacritics(s) if plain else s for s in query.syllables]
+    out: dict[str, float] = {}
+    for token, weight in zip(tokens, query.weights):
+        if weight > 0:
+            out[token] = max(out.get(token, 0.0), weight)
+    for (a, wa), (b, wb) in zip(zip(tokens, query.weights), zip(tokens[1:], query.weights[1:])):
+        weight = min(wa, wb)
+        if weight > 0:
+            out[f"{a}_{b}"] = max(out.get(f"{a}_{b}", 0.0), weight)
+    for token, weight in zip(tokens, query.weights):
+        if weight > 0 and looks_like_acronym(token):
+            out["#" + strip_diacritics(token)] = 1.0
+    for expansion in query.expansions:
+        exp_tokens = syllables(strip_diacritics(expansion) if plain else expansion)
+        for term in terms(exp_tokens):
+            out[term] = max(out.get(term, 0.0), 0.8)
+    return out

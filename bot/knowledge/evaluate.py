@@ -1,0 +1,68 @@
+"""Retrieval evaluation: hit@1, hit@5, MRR@10 and abstention on questions with gold procedure codes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge.search import SearchResult
+from bot.text.vietnamese import strip_diacritics
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    """A question and the codes of the procedures it is about (empty: not in the knowledge base)."""
+
+    question: str
+    gold_codes: tuple[str, ...]
+
+
+def read_questions(path: Path) -> list[LabelledQuestion]:
+    """Read JSON lines with ``question`` and ``gold_codes``."""
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                raw = json.loads(line)
+                rows.append(LabelledQuestion(str(raw["question"]), tuple(str(c) for c in raw.get("gold_codes") or ())))
+    return rows
+
+
+def evaluate(
+    search: Callable[[str, int], SearchResult],
+    questions: list[LabelledQuestion],
+    strip: bool = False,
+) -> dict[str, float | int]:
+    """Score a search function on labelled questions."""
+    hit1 = hit5 = reciprocal = abstained = ambiguous = 0.0
+    latencies = []
+    for item in questions:
+        text = strip_diacritics(item.question) if strip else item.question
+        started = time.perf_counter()
+        result = search(text, 10)
+        latencies.append((time.perf_counter() - started) * 1000)
+        codes = [hit.code for hit in result.hits]
+        gold = set(item.gold_codes)
+        rank = next((i for i, code in enumerate(codes) if code in gold), None)
+        if rank is not None:
+            hit1 += rank == 0
+            hit5 += rank < 5
+            reciprocal += 1.0 / (rank + 1)
+        abstained += result.abstain
+        ambiguous += result.ambiguous
+    n = len(questions) or 1
+    return {
+        "n": len(questions),
+        "hit@1": round(hit1 / n, 4),
+        "hit@5": round(hit5 / n, 4),
+        "mrr@10": round(reciprocal / n, 4),
+        "abstained": round(abstained / n, 4),
+        "ambiguous": round(ambiguous / n, 4),
+        "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
+        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
+    }

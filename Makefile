@@ -11,7 +11,11 @@ TRAINING_INPUTS := config.yml domain.yml knowledge_base/abbreviations.yml \
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run train test lint eval bench clean
+INDEX := var/index/manifest.json
+KB_INPUTS := knowledge_base/procedures.jsonl knowledge_base/faq.yml knowledge_base/synonyms.yml \
+	knowledge_base/query_words.yml knowledge_base/abbreviations.yml $(wildcard bot/knowledge/*.py)
+
+.PHONY: help setup kb run train test lint eval bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,6 +28,12 @@ $(RASA_ENV)/.installed: requirements/rasa.txt pyproject.toml scripts/setup_env.s
 $(SERVICES_ENV)/.installed: requirements/services.txt pyproject.toml scripts/setup_env.sh
 	scripts/setup_env.sh services
 
+kb: $(INDEX)  ## Build the knowledge-base search index (only when the knowledge base changed)
+
+$(INDEX): $(SERVICES_ENV)/.installed $(KB_INPUTS)
+	$(SERVICES_ENV)/bin/citizenbot kb build --if-stale
+	@touch $(INDEX)
+
 train: $(MODEL)  ## Train the Rasa model (only when its inputs changed)
 
 $(MODEL): $(RASA_ENV)/.installed $(TRAINING_INPUTS)
@@ -31,10 +41,10 @@ $(MODEL): $(RASA_ENV)/.installed $(TRAINING_INPUTS)
 		--fixed-model-name citizenbot --quiet
 	@touch $(MODEL)
 
-run: setup train  ## Set up, train if needed, start the assistant on localhost
+run: setup kb train  ## Set up, train if needed, start the assistant on localhost
 	scripts/run.sh
 
-test: setup train  ## Everything CI runs: lint, data validation, unit, conversation and end-to-end tests
+test: setup kb train  ## Everything CI runs: lint, data validation, unit, conversation and end-to-end tests
 	scripts/test.sh
 
 lint:  $(SERVICES_ENV)/.installed  ## ruff and mypy
@@ -42,10 +52,11 @@ lint:  $(SERVICES_ENV)/.installed  ## ruff and mypy
 	$(SERVICES_ENV)/bin/ruff format --check .
 	$(SERVICES_ENV)/bin/mypy
 
-eval: setup train  ## Quality figures: held-out NLU (with and without diacritics)
+eval: setup kb train  ## Quality figures: held-out NLU, retrieval (comparison, abstention curve)
 	$(PY_RASA) -m bot.nlu.evaluate $(MODEL) tests/nlu/heldout.yml
+	$(PY_SERVICES) -m bot.knowledge.report
 
-bench: setup train  ## Speed figures: REST latency, start time, memory
+bench: setup kb train  ## Speed figures: REST latency, start time, memory
 	$(PY_SERVICES) -m bot.bench
 
 clean:  ## Remove the trained model, results and runtime data (not the environments)

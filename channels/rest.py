@@ -25,11 +25,13 @@ MAX_SENDER_CHARS = 128
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _SENDER = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)
 
-ERROR_NOT_JSON = "Yêu cầu không hợp lệ: nội dung phải là JSON dạng {\"sender\": \"…\", \"message\": \"…\"}."
+ERROR_NOT_JSON = 'Yêu cầu không hợp lệ: nội dung phải là JSON dạng {"sender": "…", "message": "…"}.'
 ERROR_NO_MESSAGE = "Tin nhắn trống. Anh/chị vui lòng nhập câu hỏi."
 ERROR_TOO_LONG = f"Tin nhắn quá dài (tối đa {MAX_MESSAGE_CHARS} ký tự). Anh/chị vui lòng hỏi ngắn gọn hơn."
 ERROR_BAD_SENDER = "Mã người gửi (sender) không hợp lệ: tối đa 128 ký tự gồm chữ, số và . : @ + - _"
-REPLY_FAILURE = "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được. Anh/chị vui lòng thử lại sau ít phút."
+REPLY_FAILURE = (
+    "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được. Anh/chị vui lòng thử lại sau ít phút."
+)
 
 
 class RequestRejected(Exception):

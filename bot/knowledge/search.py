@@ -180,7 +180,8 @@ class SearchEngine:
         self.fields = lexical.fields
         self._name_terms = lexical.name_terms
         self._central = [
-            "trung uong" in strip_diacritics(p.name.lower()) or p.levels == ("Cấp bộ",) for p in self.procedures
+            "trung uong" in strip_diacritics(p.name.lower()) or p.levels == ("Cấp bộ",)
+            for p in self.procedures
         ]
         self.by_code = {p.code: i for i, p in enumerate(self.procedures)}
         self.embedder = embedder
@@ -203,16 +204,30 @@ class SearchEngine:
         faq_docs = [document_terms(" ; ".join(e.questions)) for e in self.faq]
         self.faq_bm25 = BM25Field([[strip_diacritics(t) for t in d] for d in faq_docs]) if self.faq else None
         # Close enough to an FAQ entry: about as high as its own best question scores against it.
-        self._faq_self_scores = [
-            max(float(self.faq_bm25.scores(weighted_terms(analyze_query(q), plain=True))[i]) for q in e.questions)
-            for i, e in enumerate(self.faq)
-        ] if self.faq_bm25 is not None else []
+        self._faq_self_scores = (
+            [
+                max(
+                    float(self.faq_bm25.scores(weighted_terms(analyze_query(q), plain=True))[i])
+                    for q in e.questions
+                )
+                for i, e in enumerate(self.faq)
+            ]
+            if self.faq_bm25 is not None
+            else []
+        )
 
     def with_faq(self, faq: list[FaqEntry], faq_vectors: np.ndarray | None) -> SearchEngine:
         """A new engine sharing everything but the FAQ (cheap: the procedure indexes are reused)."""
         return SearchEngine(
-            self.lexical, self.embedder, self.vectors, self.restorer, faq, faq_vectors,
-            self.calibration, self.dense_weight, self.precision_weight,
+            self.lexical,
+            self.embedder,
+            self.vectors,
+            self.restorer,
+            faq,
+            faq_vectors,
+            self.calibration,
+            self.dense_weight,
+            self.precision_weight,
         )
 
     # -- signals ---------------------------------------------------------------------------------
@@ -266,13 +281,16 @@ class SearchEngine:
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
         dense = np.zeros(len(self.procedures), dtype=np.float32)
         if self.dense_weight > 0 and self.embedder is not None and self.vectors is not None:
-            vector = self._embed_query(" ".join((restored.topic_text or restored.text).split()[: self.dense_max_syllables]))
+            vector = self._embed_query(
+                " ".join((restored.topic_text or restored.text).split()[: self.dense_max_syllables])
+            )
             if self._dense_index is not None:
-                found, ids = self._dense_index.search(vector[None, :].astype(np.float32), DENSE_CANDIDATES)
+                wanted = min(DENSE_CANDIDATES, self._dense_index.ntotal)
+                found, ids = self._dense_index.search(vector[None, :].astype(np.float32), wanted)
                 dense[:] = float(found[0][-1])
                 dense[ids[0]] = found[0]
         if self.dense_weight > 0:
-            order = np.argsort(-dense)[:50]
+            order = np.argsort(-dense)[: min(50, len(dense))]
             floor = float(dense[order[-1]])
             spread = max(float(dense[order[0]]) - floor, 1e-6)
             dense_norm = np.clip((dense - floor) / spread, 0, 1)
@@ -314,8 +332,13 @@ class SearchEngine:
                 best_field = "faq"
             procedure = self.procedures[index]
             hits.append(
-                SearchHit(code=procedure.code, name=procedure.name, score=round(float(fused[index]), 4),
-                          matched_field=best_field, faq_id=faq_entry.id if best_field == "faq" and faq_entry else None)
+                SearchHit(
+                    code=procedure.code,
+                    name=procedure.name,
+                    score=round(float(fused[index]), 4),
+                    matched_field=best_field,
+                    faq_id=faq_entry.id if best_field == "faq" and faq_entry else None,
+                )
             )
         if not hits:
             return SearchResult(query=text, hits=(), confidence=0.0, ambiguous=False, abstain=True)
@@ -359,5 +382,3 @@ class SearchEngine:
         if own <= 0 or scores[best] / own < 0.75:
             return None, ()
         return entry, entry.procedure_codes
-
-

@@ -33,8 +33,7 @@ def read_examples(path: Path) -> list[Example]:
 
     data = load_data(str(path))
     return [
-        Example(text=m.get("text"), intent=str(m.get("intent")).split("/")[0])
-        for m in data.intent_examples
+        Example(text=m.get("text"), intent=str(m.get("intent")).split("/")[0]) for m in data.intent_examples
     ]
 
 
@@ -71,7 +70,10 @@ def evaluate(model: Path, heldout: Path) -> dict[str, Any]:
     """Score the held-out file as written and stripped of diacritics."""
     examples = read_examples(heldout)
     gold = [e.intent for e in examples]
-    variants = {"as_written": [e.text for e in examples], "no_diacritics": [strip_diacritics(e.text) for e in examples]}
+    variants = {
+        "as_written": [e.text for e in examples],
+        "no_diacritics": [strip_diacritics(e.text) for e in examples],
+    }
     report: dict[str, Any] = {"n": len(examples), "intents": len(set(gold))}
     started = time.perf_counter()
     parsed_all = asyncio.run(_parse_all(model, [t for texts in variants.values() for t in texts]))
@@ -81,7 +83,12 @@ def evaluate(model: Path, heldout: Path) -> dict[str, Any]:
         tops = [_ranking_top(p) for p in parsed]
         predicted = [intent for intent, _ in tops]
         errors = [
-            {"text": variants[name][i], "gold": gold[i], "predicted": predicted[i], "confidence": round(tops[i][1], 3)}
+            {
+                "text": variants[name][i],
+                "gold": gold[i],
+                "predicted": predicted[i],
+                "confidence": round(tops[i][1], 3),
+            }
             for i in range(len(examples))
             if predicted[i] != gold[i]
         ]
@@ -129,7 +136,10 @@ def main() -> None:
         )
     for name in ("as_written", "no_diacritics"):
         for error in report[name]["errors"]:
-            print(f"  miss [{name}] {error['gold']} → {error['predicted']} ({error['confidence']}): {error['text']}")
+            print(
+                f"  miss [{name}] {error['gold']} → {error['predicted']} "
+                f"({error['confidence']}): {error['text']}"
+            )
 
 
 if __name__ == "__main__":

@@ -11,14 +11,21 @@ import argparse
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 from rasa_sdk.executor import ActionExecutor
-from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
+from rasa_sdk.interfaces import (
+    ActionExecutionRejection,
+    ActionMissingDomainException,
+    ActionNotFoundException,
+)
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.errors import CitizenBotError
+from bot.services.knowledge_access import knowledge
 from bot.settings import ProvinceSettings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -31,7 +38,7 @@ def create_app(
     rasa_url: str = DEFAULT_RASA_URL,
     actions_package: str = "actions",
 ) -> Sanic:
-    """Build the services app: /webhook and /actions (rasa-sdk's contract), /health, / (portal page), /static."""
+    """Build the services app: /webhook, /actions (rasa-sdk contract), /health, / (portal), /static."""
     settings = settings or load_settings()
     executor = ActionExecutor()
     executor.register_package(actions_package)
@@ -81,6 +88,19 @@ def create_app(
         return response.html(html)
 
     app.static("/static", str(WEB_ROOT), name="web_static")
+
+    @app.after_server_start
+    async def warm_up(app: Sanic) -> None:
+        # Load the index and embedding model before the first citizen asks (in a thread: ~2 s).
+        def load() -> None:
+            try:
+                knowledge().engine.search("khởi động", 1)
+                logger.info("knowledge base loaded")
+            except CitizenBotError as error:
+                logger.warning("knowledge base not loaded: %s", error)
+
+        threading.Thread(target=load, name="kb-warm-up", daemon=True).start()
+
     return app
 
 

@@ -45,7 +45,7 @@ class _Piece:
 
 
 def underthesea_segmenter() -> Segmenter:
-    """underthesea's CRF word segmentation, imported on first use (it takes a while)."""
+    """Underthesea's CRF word segmentation, imported on first use (it takes a while)."""
     from underthesea import word_tokenize
 
     def _segment(text: str) -> Sequence[str]:

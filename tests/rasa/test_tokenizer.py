@@ -20,7 +20,16 @@ def test_tokens_point_into_the_original_text() -> None:
     text = "Tôi muốn đk ks cho con ở UBND xã Hoà Bình"
     tokens = _tokens(text)
     assert [text[t.start : t.end] for t in tokens] == [
-        "Tôi", "muốn", "đk", "ks", "cho", "con", "ở", "UBND", "xã", "Hoà Bình",
+        "Tôi",
+        "muốn",
+        "đk",
+        "ks",
+        "cho",
+        "con",
+        "ở",
+        "UBND",
+        "xã",
+        "Hoà Bình",
     ]
     by_text = {t.text: t for t in tokens}
     assert by_text["đăng_ký"].lemma == "dang ky"

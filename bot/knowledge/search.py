@@ -71,6 +71,23 @@ def dense_passage(procedure: Procedure) -> str:
     return procedure.name
 
 
+SECOND_STAGE_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """First-stage signals of one question over all procedures."""
+
+    query: AnalyzedQuery
+    restored: AnalyzedQuery
+    lexical_norm: np.ndarray
+    dense: np.ndarray
+    dense_norm: np.ndarray
+    fused: np.ndarray
+    per_field: dict[str, np.ndarray]
+    query_plain: set[str]
+
+
 @dataclass(frozen=True)
 class SearchHit:
     """One candidate procedure."""
@@ -109,10 +126,10 @@ class Calibration:
     catalogue, 300 not in it; accented and stripped), rounded. ``make eval`` prints the trade-off curve.
     """
 
-    abstain_below: float = 0.3
+    abstain_below: float = 0.32
     ambiguous_margin: float = 0.04
     # bias, top dense cosine, name coverage of the question, margin to the 2nd candidate, fused score
-    weights: tuple[float, ...] = (-4.75, 0.33, 1.9, 1.15, 2.75)
+    weights: tuple[float, ...] = (-4.38, 0.09, 2.09, 1.18, 2.56)
 
     def confidence(self, dense_top: float, coverage: float, margin: float, score: float) -> float:
         """Logistic combination of the signals."""
@@ -265,12 +282,11 @@ class SearchEngine:
         return got / possible
 
     # -- search ----------------------------------------------------------------------------------
-    def search(self, question: str, k: int = 5) -> SearchResult:
-        """The k best procedures for a question, with confidence and flags; never raises on bad input."""
-        text = (question or "")[:MAX_QUERY_CHARS]
+    def _first_stage(self, text: str) -> _Stage | None:
+        """Lexical and dense scores of every procedure, fused; None when the question has no words."""
         query = analyze_query(text)
         if not self.procedures or not any(w > 0 for w in query.weights) and not query.expansions:
-            return SearchResult(query=text, hits=(), confidence=0.0, ambiguous=False, abstain=True)
+            return None
         restored = self._restore(query)
         lexical, per_field = self._lexical(restored, use_accents=True)
         if not query.accented:
@@ -280,51 +296,56 @@ class SearchEngine:
         top_lexical = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
         dense = np.zeros(len(self.procedures), dtype=np.float32)
-        if self.dense_weight > 0 and self.embedder is not None and self.vectors is not None:
+        dense_norm = np.zeros(len(self.procedures), dtype=np.float32)
+        if self.dense_weight > 0 and self.embedder is not None and self._dense_index is not None:
             vector = self._embed_query(
                 " ".join((restored.topic_text or restored.text).split()[: self.dense_max_syllables])
             )
-            if self._dense_index is not None:
-                wanted = min(DENSE_CANDIDATES, self._dense_index.ntotal)
-                found, ids = self._dense_index.search(vector[None, :].astype(np.float32), wanted)
-                dense[:] = float(found[0][-1])
-                dense[ids[0]] = found[0]
-        if self.dense_weight > 0:
+            wanted = min(DENSE_CANDIDATES, self._dense_index.ntotal)
+            found, ids = self._dense_index.search(vector[None, :].astype(np.float32), wanted)
+            dense[:] = float(found[0][-1])
+            dense[ids[0]] = found[0]
             order = np.argsort(-dense)[: min(50, len(dense))]
             floor = float(dense[order[-1]])
             spread = max(float(dense[order[0]]) - floor, 1e-6)
             dense_norm = np.clip((dense - floor) / spread, 0, 1)
-            fused = (1 - self.dense_weight) * lexical_norm + self.dense_weight * dense_norm
-        else:
-            fused = lexical_norm
-        # Second stage: prefer names the question covers (not names with much the question never said).
-        candidates = np.argsort(-fused)[:50]
+        fused = (1 - self.dense_weight) * lexical_norm + self.dense_weight * dense_norm
         query_plain = {strip_diacritics(s) for s, w in zip(restored.syllables, restored.weights) if w > 0}
         query_plain |= {strip_diacritics(s) for s in query.syllables}
         for expansion in restored.expansions:
             query_plain |= {strip_diacritics(s) for s in syllables(expansion)}
-        for index in candidates:
-            name_terms = self._name_terms[index]
-            total = sum(name_terms.values())
-            if total > 0:
-                covered = sum(w for t, w in name_terms.items() if t in query_plain)
-                fused[index] += self.precision_weight * covered / total
-        # A province's citizens mostly need the local variant: prefer it unless the question names the
-        # central level (a tie-breaker, smaller than any real lexical difference).
-        central_asked = bool(CENTRAL_CUES & query_plain)
-        for index in candidates:
+        return _Stage(query, restored, lexical_norm, dense, dense_norm, fused, per_field, query_plain)
+
+    def _name_precision(self, index: int, query_plain: set[str]) -> float:
+        """Share of the name's (idf-weighted) words that the question contains."""
+        name_terms = self._name_terms[index]
+        total = sum(name_terms.values())
+        return sum(w for t, w in name_terms.items() if t in query_plain) / total if total > 0 else 0.0
+
+    def search(self, question: str, k: int = 5) -> SearchResult:
+        """The k best procedures for a question, with confidence and flags; never raises on bad input."""
+        text = (question or "")[:MAX_QUERY_CHARS]
+        stage = self._first_stage(text)
+        if stage is None:
+            return SearchResult(query=text, hits=(), confidence=0.0, ambiguous=False, abstain=True)
+        fused = stage.fused.copy()
+        # Second stage: prefer names the question covers (not names with much the question never said),
+        # and the local variant unless the question names the central level (a tie-breaker).
+        central_asked = bool(CENTRAL_CUES & stage.query_plain)
+        for index in np.argsort(-fused)[:SECOND_STAGE_CANDIDATES]:
+            fused[index] += self.precision_weight * self._name_precision(int(index), stage.query_plain)
             if self._central[index] and not central_asked:
                 fused[index] -= CENTRAL_PENALTY
-        faq_entry, faq_codes = self._faq_match(restored)
+        faq_entry, faq_codes = self._faq_match(stage.restored)
         for code in faq_codes:
             if code in self.by_code:
                 fused[self.by_code[code]] += 0.3
         ranked = np.argsort(-fused)[: max(k, 2)]
         hits = []
         for index in ranked[:k]:
-            if fused[index] <= 0:
+            if stage.fused[index] <= 0:
                 break
-            contributions = {n: FIELD_WEIGHTS[n] * float(s[index]) for n, s in per_field.items()}
+            contributions = {n: FIELD_WEIGHTS[n] * float(s[index]) for n, s in stage.per_field.items()}
             best_field = max(contributions, key=lambda n: contributions[n])
             if contributions[best_field] <= 0:
                 best_field = "dense"
@@ -345,7 +366,7 @@ class SearchEngine:
         best = int(ranked[0])
         margin = float(fused[ranked[0]] - fused[ranked[1]]) if len(ranked) > 1 else 1.0
         confidence = self.calibration.confidence(
-            float(dense[best]), self._coverage(restored, best), margin, float(fused[best])
+            float(stage.dense[best]), self._coverage(stage.restored, best), margin, float(fused[best])
         )
         if faq_entry is not None:
             confidence = max(confidence, 0.9)
@@ -355,7 +376,7 @@ class SearchEngine:
             confidence=round(confidence, 4),
             ambiguous=margin < self.calibration.ambiguous_margin and faq_entry is None,
             abstain=confidence < self.calibration.abstain_below,
-            restored_query=restored.text if not query.accented else "",
+            restored_query=stage.restored.text if not stage.query.accented else "",
             faq=faq_entry,
         )
 

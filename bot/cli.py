@@ -95,7 +95,7 @@ def _kb_eval(args: argparse.Namespace) -> int:
     engine = _engine(args)
     questions = read_questions(args.file)
     engine.search("khởi động", 1)  # load the model before timing
-    report = evaluate(engine.search, questions, strip=args.strip_diacritics)
+    report: dict[str, object] = dict(evaluate(engine.search, questions, strip=args.strip_diacritics))
     report["diacritics"] = "stripped" if args.strip_diacritics else "as written"
     print(json.dumps(report, ensure_ascii=False))
     return 0

@@ -86,7 +86,7 @@ class EmbeddingCache:
         """Write the cache (atomically)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.stem + ".tmp.npz")
-        np.savez(tmp, **self.vectors)
+        np.savez(tmp, **self.vectors)  # type: ignore[arg-type]  # keys are text hashes
         tmp.replace(self.path)
 
 
@@ -105,7 +105,7 @@ class IndexManifest:
 
 def train_restorer(procedures: list[Procedure]) -> DiacriticRestorer:
     """The diacritics model from all the catalogue's text fields."""
-    sentences = []
+    sentences: list[list[str]] = []
     for procedure in procedures:
         for text in procedure_fields(procedure).values():
             sentences.extend(syllables(part) for part in text.split(";"))

@@ -19,11 +19,13 @@ from bot.text.vietnamese import fold, strip_diacritics
 
 KB_DIR = Path(__file__).resolve().parents[2] / "knowledge_base"
 _SYLLABLE = re.compile(r"[^\W_]+", re.UNICODE)
+# An acronym glued to the next word by a missing space ("TBKTbị") is split off.
+_GLUED_ACRONYM = re.compile(r"([A-ZĐ]{2,})(?=[a-zđà-ỹ])")
 
 
 def syllables(text: str) -> list[str]:
     """Folded syllables (letters and digits) of a text."""
-    return _SYLLABLE.findall(fold(text))
+    return _SYLLABLE.findall(fold(_GLUED_ACRONYM.sub(r"\1 ", text)))
 
 
 def terms(tokens: list[str]) -> list[str]:
@@ -34,15 +36,19 @@ def terms(tokens: list[str]) -> list[str]:
 _VOWELS = set("aeiouy")
 
 
+def acronym_spans(tokens: list[str]) -> dict[str, frozenset[str]]:
+    """Acronyms of 3–6 consecutive syllables ("tiến bộ kỹ thuật" → "#tbkt") and the syllables behind them."""
+    plain = [strip_diacritics(t) for t in tokens]
+    spans: dict[str, frozenset[str]] = {}
+    for n in range(3, 7):
+        for i in range(len(plain) - n + 1):
+            spans.setdefault("#" + "".join(p[:1] for p in plain[i : i + n]), frozenset(plain[i : i + n]))
+    return spans
+
+
 def acronym_terms(tokens: list[str]) -> list[str]:
-    """Acronyms of 3–6 consecutive syllables ("tiến bộ kỹ thuật" → "#tbkt"), as documents write them out."""
-    initials = [strip_diacritics(t)[:1] for t in tokens]
-    return [
-        "#" + "".join(initials[i : i + n])
-        for n in range(3, 7)
-        for i in range(len(initials) - n + 1)
-        if all(initials[i : i + n])
-    ]
+    """The acronym terms of a syllable list (see :func:`acronym_spans`)."""
+    return list(acronym_spans(tokens))
 
 
 def looks_like_acronym(token: str) -> bool:

@@ -251,6 +251,14 @@ class KnowledgeService:
                     self._engine = load_engine(self.index_dir, self.embedder)
         return self._engine
 
+    def rebuild(self, procedures_file: Path = PROCEDURES_FILE, faq_file: Path = FAQ_FILE) -> IndexManifest:
+        """Rebuild the whole index on disk, then swap it in; searches use the old engine until then."""
+        with self._rebuilding:
+            current = self.engine
+            manifest = build_index(self.index_dir, current.embedder, procedures_file, faq_file)
+            self._engine = load_engine(self.index_dir, current.embedder, read_faq(faq_file))
+        return manifest
+
     def reload_faq(self, faq: list[FaqEntry]) -> float:
         """Swap in an engine with a new FAQ (procedures unchanged); returns the seconds it took."""
         started = time.perf_counter()

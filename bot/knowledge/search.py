@@ -15,9 +15,11 @@ import numpy as np
 from bot.knowledge.accents import DiacriticRestorer
 from bot.knowledge.analysis import (
     AnalyzedQuery,
+    acronym_spans,
     acronym_terms,
     analyze_query,
     document_terms,
+    looks_like_acronym,
     syllables,
     weighted_terms,
 )
@@ -146,11 +148,13 @@ class LexicalIndex:
         procedures: list[Procedure],
         fields: dict[str, tuple[BM25Field, BM25Field]],
         name_terms: list[dict[str, float]],
+        name_acronyms: list[dict[str, frozenset[str]]],
     ) -> None:
         """Hold prebuilt parts (use :meth:`build`)."""
         self.procedures = procedures
         self.fields = fields
         self.name_terms = name_terms
+        self.name_acronyms = name_acronyms
 
     @classmethod
     def build(cls, procedures: list[Procedure]) -> LexicalIndex:
@@ -168,7 +172,8 @@ class LexicalIndex:
         for text in texts:
             unigrams = {strip_diacritics(s) for s in syllables(text["name"])}
             name_terms.append({t: name_index.idf_weight(t) for t in unigrams})
-        return cls(procedures, fields, name_terms)
+        name_acronyms = [acronym_spans(syllables(text["name"])) for text in texts]
+        return cls(procedures, fields, name_terms, name_acronyms)
 
 
 class SearchEngine:
@@ -196,6 +201,7 @@ class SearchEngine:
         self.procedures = lexical.procedures
         self.fields = lexical.fields
         self._name_terms = lexical.name_terms
+        self._name_acronyms = lexical.name_acronyms
         self._central = [
             "trung uong" in strip_diacritics(p.name.lower()) or p.levels == ("Cấp bộ",)
             for p in self.procedures
@@ -314,11 +320,15 @@ class SearchEngine:
         query_plain |= {strip_diacritics(s) for s in query.syllables}
         for expansion in restored.expansions:
             query_plain |= {strip_diacritics(s) for s in syllables(expansion)}
+        query_plain |= {"#" + strip_diacritics(s) for s in query.syllables if looks_like_acronym(s)}
         return _Stage(query, restored, lexical_norm, dense, dense_norm, fused, per_field, query_plain)
 
     def _name_precision(self, index: int, query_plain: set[str]) -> float:
-        """Share of the name's (idf-weighted) words that the question contains."""
+        """Share of the name's idf-weighted words the question contains (an acronym counts as its words)."""
         name_terms = self._name_terms[index]
+        acronyms = [a for a in query_plain if a.startswith("#") and a in self._name_acronyms[index]]
+        if acronyms:
+            query_plain = query_plain.union(*(self._name_acronyms[index][a] for a in acronyms))
         total = sum(name_terms.values())
         return sum(w for t, w in name_terms.items() if t in query_plain) / total if total > 0 else 0.0
 

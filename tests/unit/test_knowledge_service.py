@@ -36,3 +36,18 @@ def test_adding_an_faq_entry_makes_it_searchable(service: KnowledgeService) -> N
     result = after.search("gia hạn tạm trú cần mang gì", 3)
     assert result.faq is not None and result.faq.id == "gia-han"
     assert seconds < 30
+
+
+def test_a_full_rebuild_swaps_in_a_new_engine_and_the_old_one_keeps_answering(
+    service: KnowledgeService, tmp_path
+) -> None:
+    old = service.engine
+    kb = service.index_dir.parent
+    lines = (kb / "procedures.jsonl").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "procedures.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    (tmp_path / "faq.yml").write_text("faq: []\n", encoding="utf-8")
+    manifest = service.rebuild(tmp_path / "procedures.jsonl", tmp_path / "faq.yml")
+    assert manifest.procedures == len(lines) - 1
+    assert service.engine is not old and len(service.engine.procedures) == len(lines) - 1
+    assert len(old.procedures) == len(lines)
+    assert old.search("đăng ký tạm trú", 3).top is not None

@@ -6,15 +6,14 @@ Starts its own services process and Rasa server on free ports (nothing else need
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import numpy as np
+
+from bot.devstack import running_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = [
@@ -38,12 +37,6 @@ CONVERSATION = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -54,18 +47,6 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _wait(url: str, timeout: float = 300) -> float:
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return time.perf_counter() - started
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not ready")
-
-
 def _percentiles(values: list[float]) -> str:
     return f"p50 {np.percentile(values, 50):.0f} ms, p95 {np.percentile(values, 95):.0f} ms (n={len(values)})"
 
@@ -73,30 +54,8 @@ def _percentiles(values: list[float]) -> str:
 def main() -> None:
     """Run the benchmark and print the figures."""
     work = Path(tempfile.mkdtemp(prefix="citizenbot-bench-"))
-    rasa_port, actions_port = _free_port(), _free_port()
-    (work / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
-    services = subprocess.Popen(
-        [str(ROOT / ".venv/services/bin/python"), "-m", "bot.services.server", "--port", str(actions_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    rasa = subprocess.Popen(
-        [str(ROOT / ".venv/rasa/bin/rasa"), "run", "--model", str(ROOT / "models/citizenbot.tar.gz"),
-         "--enable-api", "--port", str(rasa_port), "--endpoints", str(work / "endpoints.yml"),
-         "--credentials", str(ROOT / "credentials.yml")],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        services_start = _wait(f"http://127.0.0.1:{actions_port}/health")
-        rasa_start = _wait(f"http://127.0.0.1:{rasa_port}/status")
-        url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    with running_stack(work) as stack:
+        url = f"{stack.rasa_url}/webhooks/rest/webhook"
         with httpx.Client(timeout=60) as client:
             for text in MESSAGES:  # warm-up: first calls load the index and build TF graphs
                 client.post(url, json={"sender": "warm", "message": text})
@@ -117,16 +76,12 @@ def main() -> None:
         print("REST /webhooks/rest/webhook, 2 cores, both real servers:")
         print(f"  100 sequential messages:            {_percentiles(single)}")
         print(f"  20 five-turn conversations (turns): {_percentiles(turns)}")
-        print(f"  start-up: services {services_start:.1f} s, Rasa server (model load) {rasa_start:.1f} s")
-        print(f"  RSS: Rasa server {_rss_mb(rasa.pid):.0f} MB, services {_rss_mb(services.pid):.0f} MB")
-    finally:
-        for process in (services, rasa):
-            process.terminate()
-        for process in (services, rasa):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        print(
+            f"  start-up: services {stack.services_start_s:.1f} s, "
+            f"Rasa server (model load) {stack.rasa_start_s:.1f} s"
+        )
+        rss = f"Rasa server {_rss_mb(stack.rasa.pid):.0f} MB, services {_rss_mb(stack.services.pid):.0f} MB"
+        print(f"  RSS: {rss}")
     _retrieval_figures()
 
 

@@ -18,11 +18,13 @@ done
 
 pids=()
 stop() {
+  local code=$?
   trap - INT TERM EXIT
   echo; echo "Stopping…"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "Stopped."
+  exit "$code"
 }
 trap stop INT TERM EXIT
 
@@ -64,4 +66,5 @@ Ready in $(( $(date +%s) - started )) s.
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}" || true
-echo "A process exited; see var/log/." >&2
+echo "A process exited unexpectedly; see var/log/rasa.log and var/log/services.log." >&2
+exit 1

@@ -69,8 +69,19 @@ def procedure_fields(procedure: Procedure) -> dict[str, str]:
 
 
 def dense_passage(procedure: Procedure) -> str:
-    """What the dense index embeds for a procedure."""
-    return procedure.name
+    """What the dense index embeds: the name, then short glimpses of result and conditions (or applicants).
+
+    Measured on the dev questions: name only hit@1 0.684 / MRR 0.768; with these glimpses 0.716 / 0.785.
+    Kept short: encoding time grows with length and a cold build must stay under 3 minutes.
+    """
+    parts = [procedure.name]
+    if procedure.results:
+        parts.append("Kết quả: " + "; ".join(procedure.results)[:100])
+    if procedure.conditions:
+        parts.append("Điều kiện: " + procedure.conditions[:160])
+    elif procedure.applicants:
+        parts.append("Đối tượng: " + procedure.applicants[:100])
+    return ". ".join(parts)
 
 
 SECOND_STAGE_CANDIDATES = 50

@@ -94,7 +94,7 @@ def main() -> None:
     manifest = read_manifest(DEFAULT_INDEX_DIR)
     if manifest:
         print(
-            f"\nIndex: built in {manifest.build_seconds} s (last build; a cold build embeds all names), "
+            f"\nIndex: built in {manifest.build_seconds} s (last build; a cold build embeds every passage), "
             f"{manifest.procedures} procedures, {manifest.faq} FAQ entries, model {manifest.model}"
         )
     print(f"Peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

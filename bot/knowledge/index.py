@@ -4,8 +4,7 @@ Layout of the index folder (default ``var/index``)::
 
     manifest.json        model, knowledge-base hash, counts, build time
     engine.pkl           lexical indexes (BM25 per field, accented and plain)
-    vectors.npy          one dense vector per procedure (rows in procedure order)
-    faiss.index          the same vectors in a FAISS inner-product index
+    faiss.index          one dense vector per procedure (rows in procedure order), inner-product index
     restorer.json        the diacritics-restoration model
     cache/<model>.npz    embeddings by text hash, so a rebuild only embeds what changed
 """
@@ -134,14 +133,11 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(index_dir / "cache" / f"{_model_slug(embedder)}.npz")
     vectors = cache.embed(embedder, [dense_passage(p) for p in procedures], passages=True, progress=progress)
-    faq_vectors = cache.embed(embedder, [q for e in faq for q in e.questions], passages=False)
     cache.save()
     lexical = LexicalIndex.build(procedures)
     restorer = train_restorer(procedures)
     staging = index_dir / "staging"
     staging.mkdir(exist_ok=True)
-    np.save(staging / "vectors.npy", vectors)
-    np.save(staging / "faq_vectors.npy", faq_vectors)
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
     faiss.write_index(flat, str(staging / "faiss.index"))
@@ -162,8 +158,6 @@ def build_index(
     (staging / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2), encoding="utf-8")
     # The manifest moves last: a reader never sees a manifest whose files are not all in place.
     for name in (
-        "vectors.npy",
-        "faq_vectors.npy",
         "faiss.index",
         "engine.pkl",
         "restorer.json",
@@ -212,22 +206,14 @@ def load_engine(
     restorer = DiacriticRestorer.from_dict(
         json.loads((index_dir / "restorer.json").read_text(encoding="utf-8"))
     )
-    vectors = np.load(index_dir / "vectors.npy")
-    faq_entries = faq if faq is not None else read_faq()
-    faq_vectors = None
-    if faq is None:
-        faq_vectors = np.load(index_dir / "faq_vectors.npy")
-    else:
-        cache = EmbeddingCache(index_dir / "cache" / f"{_model_slug(embedder)}.npz")
-        faq_vectors = cache.embed(embedder, [q for e in faq_entries for q in e.questions], passages=False)
-        cache.save()
+    import faiss
+
     return SearchEngine(
         lexical=lexical,
         embedder=embedder,
-        procedure_vectors=vectors,
+        dense_index=faiss.read_index(str(index_dir / "faiss.index")),
         restorer=restorer,
-        faq=faq_entries,
-        faq_vectors=faq_vectors,
+        faq=faq if faq is not None else read_faq(),
     )
 
 
@@ -264,15 +250,6 @@ class KnowledgeService:
         started = time.perf_counter()
         with self._rebuilding:
             current = self.engine
-            fresh = current.with_faq(faq, self._faq_vectors(faq))
+            fresh = current.with_faq(faq)
             self._engine = fresh  # readers keep using `current` until this assignment
         return time.perf_counter() - started
-
-    def _faq_vectors(self, faq: list[FaqEntry]) -> np.ndarray | None:
-        engine = self.engine
-        if engine.embedder is None:
-            return None
-        cache = EmbeddingCache(self.index_dir / "cache" / f"{_model_slug(engine.embedder)}.npz")
-        vectors = cache.embed(engine.embedder, [q for e in faq for q in e.questions], passages=False)
-        cache.save()
-        return vectors

@@ -25,7 +25,7 @@ EVAL_DIR = Path(os.environ.get("CITIZENBOT_EVAL_DIR", PROJECT_ROOT.parent / "sha
 
 
 def _variant(engine: SearchEngine, dense_weight: float, precision_weight: float) -> SearchEngine:
-    copy = engine.with_faq(engine.faq, engine.faq_vectors)
+    copy = engine.with_faq(engine.faq)
     copy.dense_weight = dense_weight
     copy.precision_weight = precision_weight
     return copy

@@ -8,7 +8,8 @@ the knowledge base answers this question well enough to name it).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,6 @@ class SearchResult:
     abstain: bool
     restored_query: str = ""
     faq: FaqEntry | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def top(self) -> SearchHit | None:
@@ -194,15 +194,14 @@ class SearchEngine:
         self,
         lexical: LexicalIndex,
         embedder: Embedder | None,
-        procedure_vectors: np.ndarray | None,
+        dense_index: Any | None,
         restorer: DiacriticRestorer | None,
         faq: list[FaqEntry] | None = None,
-        faq_vectors: np.ndarray | None = None,
         calibration: Calibration | None = None,
         dense_weight: float = 0.3,
         precision_weight: float = 0.3,
     ) -> None:
-        """Combine prebuilt indexes; vectors come from the index builder."""
+        """Combine prebuilt indexes: BM25 fields and a FAISS inner-product index of procedure vectors."""
         from threadpoolctl import threadpool_limits
 
         # numpy's BLAS threads and the embedder's own threads fight for 2 cores: one BLAS thread is
@@ -219,22 +218,15 @@ class SearchEngine:
         ]
         self.by_code = {p.code: i for i, p in enumerate(self.procedures)}
         self.embedder = embedder
-        self.vectors = procedure_vectors
-        self._dense_index = None
-        if procedure_vectors is not None and len(procedure_vectors):
-            import faiss
-
-            self._dense_index = faiss.IndexFlatIP(procedure_vectors.shape[1])
-            self._dense_index.add(np.ascontiguousarray(procedure_vectors, dtype=np.float32))
+        self._dense_index = dense_index if dense_index is not None and dense_index.ntotal else None
         self.restorer = restorer
         self.calibration = calibration or Calibration()
-        self.dense_weight = dense_weight if embedder is not None and procedure_vectors is not None else 0.0
+        self.dense_weight = dense_weight if embedder is not None and self._dense_index is not None else 0.0
         self.precision_weight = precision_weight
         # Encoding time grows with length (~0.7 ms a token on 2 cores): the topic words suffice.
         self.dense_max_syllables = 24
         self._query_cache: dict[str, np.ndarray] = {}
         self.faq = faq or []
-        self.faq_vectors = faq_vectors
         faq_docs = [document_terms(" ; ".join(e.questions)) for e in self.faq]
         self.faq_bm25 = BM25Field([[strip_diacritics(t) for t in d] for d in faq_docs]) if self.faq else None
         # Close enough to an FAQ entry: about as high as its own best question scores against it.
@@ -250,15 +242,14 @@ class SearchEngine:
             else []
         )
 
-    def with_faq(self, faq: list[FaqEntry], faq_vectors: np.ndarray | None) -> SearchEngine:
+    def with_faq(self, faq: list[FaqEntry]) -> SearchEngine:
         """A new engine sharing everything but the FAQ (cheap: the procedure indexes are reused)."""
         return SearchEngine(
             self.lexical,
             self.embedder,
-            self.vectors,
+            self._dense_index,
             self.restorer,
             faq,
-            faq_vectors,
             self.calibration,
             self.dense_weight,
             self.precision_weight,

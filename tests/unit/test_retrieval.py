@@ -66,7 +66,7 @@ def test_restorer_puts_marks_back() -> None:
 def test_sentence_transformers_backend_builds_a_persisted_index(minilm_index: Path) -> None:
     manifest = read_manifest(minilm_index)
     assert manifest is not None and manifest.model.startswith("sentence-transformers:")
-    for name in ("engine.pkl", "vectors.npy", "faiss.index", "restorer.json"):
+    for name in ("engine.pkl", "faiss.index", "restorer.json"):
         assert (minilm_index / name).exists()
 
 

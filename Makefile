@@ -52,8 +52,11 @@ lint:  $(SERVICES_ENV)/.installed  ## ruff and mypy
 	$(SERVICES_ENV)/bin/ruff format --check .
 	$(SERVICES_ENV)/bin/mypy
 
-eval: setup kb train  ## Quality figures: held-out NLU, retrieval (comparison, abstention curve)
+eval: setup kb train  ## Quality figures: held-out NLU, test stories, citations over REST, retrieval
 	$(PY_RASA) -m bot.nlu.evaluate $(MODEL) tests/nlu/heldout.yml
+	rm -rf results/eval_stories
+	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/eval_stories --quiet
+	$(PY_SERVICES) -m bot.conversation_eval --story-report results/eval_stories/story_report.json
 	$(PY_SERVICES) -m bot.knowledge.report
 
 bench: setup kb train  ## Speed figures: REST latency, start time, memory

@@ -8,12 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.errors import ConfigurationError
-from bot.services.office import CONTACT_TOPICS, describe, topics_asked
+from bot.services.office import describe, topics_asked
 from bot.settings import current_settings
 
 
 class ActionOfficeInfo(Action):
-    """Answers what was asked about the centre; a request for a human gets the contacts."""
+    """Answers what was asked about the centre."""
 
     def name(self) -> str:
         """The action's name in domain.yml."""
@@ -29,11 +29,5 @@ class ActionOfficeInfo(Action):
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
         message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name")
-        if intent == "request_human":
-            dispatcher.utter_message(response="utter_human_contacts")
-            topics = list(CONTACT_TOPICS)
-        else:
-            topics = topics_asked(message.get("text") or "")
-        dispatcher.utter_message(text=describe(settings, topics))
+        dispatcher.utter_message(text=describe(settings, topics_asked(message.get("text") or "")))
         return []

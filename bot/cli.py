@@ -1,4 +1,4 @@
-"""Command line of the services environment: ``citizenbot kb import|build|search|stats|eval``."""
+"""Command line of the services environment: ``citizenbot kb …`` and ``citizenbot dossiers load``."""
 
 from __future__ import annotations
 
@@ -101,6 +101,15 @@ def _kb_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dossiers_load(args: argparse.Namespace) -> int:
+    from bot.services.dossier_status import SQLiteStatusProvider
+
+    provider = SQLiteStatusProvider(args.db, seed=None) if args.db else SQLiteStatusProvider(seed=None)
+    count = provider.load_csv(args.file)
+    print(f"loaded {count} dossiers into {provider.path} (phone numbers kept as their last 4 digits)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests)."""
     from bot.knowledge.catalogue import catalogue_path
@@ -149,6 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="(the output is always one JSON object)")
     sub.add_argument("--strip-diacritics", action="store_true")
     sub.set_defaults(handler=_kb_eval)
+
+    dossiers = commands.add_parser("dossiers", help="the embedded dossier-status store")
+    dossier_commands = dossiers.add_subparsers(dest="command", required=True)
+    sub = dossier_commands.add_parser(
+        "load",
+        help="load a one-stop system export (CSV: code, procedure_name, status, received_on, due_on, "
+        "current_agency, phone)",
+    )
+    sub.add_argument("file", type=Path)
+    sub.add_argument(
+        "--db", type=Path, default=None, help="SQLite file (default $CITIZENBOT_DB or var/citizenbot.db)"
+    )
+    sub.set_defaults(handler=_dossiers_load)
     return parser
 
 

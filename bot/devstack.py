@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -34,6 +36,7 @@ class Stack:
     services: subprocess.Popen
     services_start_s: float
     rasa_start_s: float
+    staff_token: str = ""
 
     def say(self, sender: str, text: str) -> list[dict]:
         """Send one message over REST; the bot's replies."""
@@ -42,6 +45,13 @@ class Stack:
         )
         response.raise_for_status()
         return response.json()
+
+    def staff(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call the staff API of the services process with the run's token."""
+        headers = {"Authorization": f"Bearer {self.staff_token}"}
+        return httpx.request(
+            method, f"{self.services_url}/api/staff{path}", headers=headers, timeout=30, **kwargs
+        )
 
 
 def _wait(url: str, processes: list[subprocess.Popen], logs: list[Path], timeout_s: float) -> float:
@@ -72,10 +82,19 @@ def running_stack(workdir: Path, model: Path = MODEL, timeout_s: float = 300) ->
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
         encoding="utf-8",
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
+    staff_token = secrets.token_urlsafe(16)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        # Records of this run (unanswered questions, tickets, handoffs) stay in the work directory.
+        "CITIZENBOT_DB": str(workdir / "citizenbot.db"),
+        "CITIZENBOT_STAFF_TOKEN": staff_token,
+    }
     logs = [workdir / "services.log", workdir / "rasa.log"]
     services = subprocess.Popen(
-        [str(ROOT / ".venv/services/bin/python"), "-m", "bot.services.server", "--port", str(actions_port)],
+        [str(ROOT / ".venv/services/bin/python"), "-m", "bot.services.server", "--port", str(actions_port),
+         "--rasa-url", f"http://127.0.0.1:{rasa_port}"],
         cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     rasa = subprocess.Popen(
@@ -90,7 +109,7 @@ def running_stack(workdir: Path, model: Path = MODEL, timeout_s: float = 300) ->
         rasa_start = _wait(f"http://127.0.0.1:{rasa_port}/status", processes, logs, timeout_s)
         yield Stack(
             f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", rasa, services,
-            services_start, rasa_start,
+            services_start, rasa_start, staff_token,
         )  # fmt: skip
     finally:
         for process in processes:

@@ -49,10 +49,18 @@ class ProvinceSettings:
     centre: ServiceCentre
     dossier_code_pattern: str
     dossier_code_example: str
+    # province.yml's one_stop_system.status_provider, read by bot.services.dossier_status.make_provider
+    status_provider: dict[str, Any] = field(default_factory=dict)
 
     def is_dossier_code(self, text: str) -> bool:
         """True when ``text`` is exactly one dossier code of the configured one-stop system."""
         return re.fullmatch(self.dossier_code_pattern, text.strip()) is not None
+
+    def find_dossier_code(self, text: str) -> str | None:
+        """The first dossier code written in ``text`` (spaces around its dashes tolerated), upper-cased."""
+        compact = re.sub(r"\s*-\s*", "-", text.strip())
+        found = re.search(self.dossier_code_pattern, compact)
+        return found.group(0).upper() if found else None
 
 
 def _require(section: dict[str, Any], key: str, where: str) -> Any:
@@ -90,6 +98,7 @@ def parse_settings(raw: dict[str, Any], source: str = "province.yml") -> Provinc
         ),
         dossier_code_pattern=pattern,
         dossier_code_example=str(one_stop.get("dossier_code_example") or ""),
+        status_provider=dict(one_stop.get("status_provider") or {}),
     )
 
 

@@ -29,6 +29,10 @@ ERROR_NOT_JSON = 'Yêu cầu không hợp lệ: nội dung phải là JSON dạn
 ERROR_NO_MESSAGE = "Tin nhắn trống. Anh/chị vui lòng nhập câu hỏi."
 ERROR_TOO_LONG = f"Tin nhắn quá dài (tối đa {MAX_MESSAGE_CHARS} ký tự). Anh/chị vui lòng hỏi ngắn gọn hơn."
 ERROR_BAD_SENDER = "Mã người gửi (sender) không hợp lệ: tối đa 128 ký tự gồm chữ, số và . : @ + - _"
+REPLY_WAITING_FOR_STAFF = (
+    "Yêu cầu gặp cán bộ của anh/chị đang chờ xử lý; cán bộ sẽ trả lời trong cuộc trò chuyện này. "
+    "Nếu cần gấp, anh/chị gọi đường dây nóng của Trung tâm."
+)
 REPLY_FAILURE = (
     "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được. Anh/chị vui lòng thử lại sau ít phút."
 )
@@ -93,6 +97,18 @@ class CitizenRestInput(InputChannel):
         metadata = body.get("metadata")
         return metadata if isinstance(metadata, dict) else None
 
+    @staticmethod
+    async def _is_paused(request: Request, sender: str) -> bool:
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return False
+        try:
+            tracker = await agent.tracker_store.retrieve(sender)
+        except Exception as error:  # noqa: BLE001 - only decides which reply text to send
+            logger.warning("rest channel: tracker not readable (%s)", type(error).__name__)
+            return False
+        return bool(tracker is not None and tracker.is_paused())
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes: GET / (health) and POST /webhook."""
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -118,6 +134,9 @@ class CitizenRestInput(InputChannel):
             except Exception as error:  # noqa: BLE001 - the citizen gets a clear reply, the log the type
                 logger.error("rest channel: processing failed (%s)", type(error).__name__)
                 return response.json(collector.messages + [{"recipient_id": sender, "text": REPLY_FAILURE}])
+            if not collector.messages and await self._is_paused(request, sender):
+                # The bot is paused for a handoff: say so instead of leaving the citizen with silence.
+                return response.json([{"recipient_id": sender, "text": REPLY_WAITING_FOR_STAFF}])
             return response.json(collector.messages)
 
         return webhook

@@ -33,6 +33,10 @@ MAX_QUERY_CHARS = 1000
 DENSE_CANDIDATES = 100
 CENTRAL_PENALTY = 0.05
 CENTRAL_CUES = frozenset({"trung", "uong", "bo", "cuc"})
+# Words that make a procedure a variant of a base one ("Cấp lại", "Cấp đổi", "Gia hạn" … of "Cấp …"): a
+# question that does not say them is about the base procedure more likely than about the variant.
+VARIANT_WORDS = frozenset({"lai", "doi", "gia", "han", "dieu", "chinh", "thu", "hoi", "huy", "xoa", "khoa"})
+VARIANT_PENALTY = 0.1
 # Field weights of the lexical score: the name decides, longer fields only help to break ties.
 FIELD_WEIGHTS: dict[str, float] = {
     "name": 1.0,
@@ -54,6 +58,13 @@ FIELD_LABELS = {
     "dense": "ý nghĩa câu hỏi",
     "faq": "câu hỏi thường gặp",
 }
+
+
+def _variant_words(name: str) -> frozenset[str]:
+    """The variant words in the action part of a procedure's name (its first four syllables)."""
+    words = strip_diacritics(name.lower()).split()
+    head = words[2:6] if words[:2] == ["thu", "tuc"] else words[:4]
+    return frozenset(w.strip(",.():") for w in head) & VARIANT_WORDS
 
 
 def procedure_fields(procedure: Procedure) -> dict[str, str]:
@@ -216,6 +227,7 @@ class SearchEngine:
             "trung uong" in strip_diacritics(p.name.lower()) or p.levels == ("Cấp bộ",)
             for p in self.procedures
         ]
+        self._variant_words = [_variant_words(p.name) for p in self.procedures]
         self.by_code = {p.code: i for i, p in enumerate(self.procedures)}
         self.embedder = embedder
         self._dense_index = dense_index if dense_index is not None and dense_index.ntotal else None
@@ -348,6 +360,8 @@ class SearchEngine:
             fused[index] += self.precision_weight * self._name_precision(int(index), stage.query_plain)
             if self._central[index] and not central_asked:
                 fused[index] -= CENTRAL_PENALTY
+            if self._variant_words[index] - stage.query_plain:
+                fused[index] -= VARIANT_PENALTY
         faq_entry, faq_codes = self._faq_match(stage.restored)
         for code in faq_codes:
             if code in self.by_code:

@@ -26,7 +26,9 @@ from sanic.response import HTTPResponse
 
 from bot.errors import CitizenBotError
 from bot.services.knowledge_access import knowledge
+from bot.services.staff_api import staff_blueprint, staff_token
 from bot.settings import ProvinceSettings, load_settings
+from bot.text.redaction import install_log_redaction
 
 logger = logging.getLogger(__name__)
 WEB_ROOT = Path(__file__).resolve().parent / "web"
@@ -38,13 +40,14 @@ def create_app(
     rasa_url: str = DEFAULT_RASA_URL,
     actions_package: str = "actions",
 ) -> Sanic:
-    """Build the services app: /webhook, /actions (rasa-sdk contract), /health, / (portal), /static."""
+    """Build the services app: /webhook, /actions, /health, / (portal), /static, /api/staff."""
     settings = settings or load_settings()
     executor = ActionExecutor()
     executor.register_package(actions_package)
     app = Sanic("citizenbot_services", configure_logging=False)
     app.ctx.settings = settings
     app.ctx.rasa_url = rasa_url.rstrip("/")
+    app.blueprint(staff_blueprint(app.ctx.rasa_url, staff_token(), os.environ.get("CITIZENBOT_RASA_TOKEN")))
 
     @app.exception(Exception)
     async def _internal_error(request: Request, exception: Exception) -> HTTPResponse:
@@ -112,6 +115,7 @@ def main() -> None:
     parser.add_argument("--rasa-url", default=os.environ.get("CITIZENBOT_RASA_URL", DEFAULT_RASA_URL))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     app = create_app(rasa_url=args.rasa_url)
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 

@@ -32,3 +32,51 @@ def dispatcher() -> CollectingDispatcher:
 @pytest.fixture(scope="session")
 def domain() -> dict:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def make_tracker(
+    text: str = "",
+    intent: str = "",
+    slots: dict | None = None,
+    entities: list | None = None,
+    events: list | None = None,
+    sender_id: str = "citizen-1",
+    active_loop: str | None = None,
+    requested_slot: str | None = None,
+    extracted: dict | None = None,
+) -> Tracker:
+    """A tracker as the Rasa server sends it to the action server.
+
+    ``extracted``: slot values the form just extracted from the message (what a validation action checks).
+    """
+    slots = dict(slots or {}) | dict(extracted or {})
+    events = list(events or [])
+    if extracted:
+        events.append({"event": "user", "text": text})
+        events += [{"event": "slot", "name": name, "value": value} for name, value in extracted.items()]
+    if requested_slot:
+        slots["requested_slot"] = requested_slot
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "intent_ranking": [{"name": intent, "confidence": 0.9}],
+        "entities": entities or [],
+    }
+    return Tracker(
+        sender_id, slots, message, events, False, None,
+        {"name": active_loop} if active_loop else {}, "action_listen",
+    )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def fresh_store(tmp_path, monkeypatch):
+    """Every test writes to its own SQLite store (the process-wide singletons are reset)."""
+    import actions.dossier
+    import bot.services.records
+
+    monkeypatch.setenv("CITIZENBOT_DB", str(tmp_path / "citizenbot.db"))
+    bot.services.records._shared = None
+    actions.dossier._lookup.cache_clear()
+    yield tmp_path / "citizenbot.db"
+    bot.services.records._shared = None
+    actions.dossier._lookup.cache_clear()

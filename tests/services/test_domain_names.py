@@ -23,6 +23,6 @@ def test_domain_actions_are_all_registered_with_the_sdk(domain) -> None:
     executor = ActionExecutor()
     executor.register_package("actions")
     registered = {item.name for item in executor.list_actions()}
-    custom = {name for name in domain["actions"] if name.startswith("action_")}
+    custom = {name for name in domain["actions"] if name.startswith(("action_", "validate_"))}
     assert custom <= registered, custom - registered
     assert registered <= custom, registered - custom

@@ -11,11 +11,3 @@ async def test_office_hours_question_gets_the_hours(dispatcher, domain) -> None:
     assert "Giờ làm việc" in text
     assert "Thứ Bảy" in text
     assert current_settings().centre.hotline not in text  # only what was asked
-
-
-async def test_request_for_a_human_gets_the_contacts(dispatcher, domain) -> None:
-    await ActionOfficeInfo().run(dispatcher, tracker_from("tracker_request_human.json"), domain)
-    assert dispatcher.messages[0]["response"] == "utter_human_contacts"
-    contacts = dispatcher.messages[1]["text"]
-    assert current_settings().centre.hotline in contacts
-    assert "Giờ làm việc" in contacts

@@ -8,7 +8,10 @@ async def test_names_the_procedure_answers_the_aspect_and_remembers_it(dispatche
     events = await ActionAnswerProcedure().run(
         dispatcher, tracker_from("tracker_documents_khai_sinh.json"), domain
     )
-    assert events == [{"event": "slot", "timestamp": None, "name": "procedure_code", "value": "1.001193"}]
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "procedure_code", "value": "1.001193"},
+        {"event": "slot", "timestamp": None, "name": "failed_turns", "value": 0.0},
+    ]
     text = dispatcher.messages[0]["text"]
     assert text.startswith("Hồ sơ gồm") and "mã 1.001193" in text
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]

@@ -1,0 +1,88 @@
+"""Reaching a civil servant: the handoff request and the NLU fallback.
+
+The handoff pauses the bot until staff close the request; the fallback records the question and offers a
+human after repeated failures.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import HUMAN_BUTTON, failure_events
+from actions.procedure import answer_procedure
+from bot.errors import ConfigurationError
+from bot.services.handoff import transcript
+from bot.services.office import OfficeTopic, describe
+from bot.services.procedure_answers import Aspect
+from bot.services.records import records
+from bot.settings import current_settings
+
+logger = logging.getLogger(__name__)
+
+
+class ActionRequestHuman(Action):
+    """Queues a handoff request, tells the hotline and hours, and pauses the bot in this conversation."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Create (or find) the open request, then pause."""
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        reason = "citizen_asked" if intent == "request_human" else "repeated_failures"
+        request = records().open_handoff(tracker.sender_id, reason, transcript(list(tracker.events)))
+        logger.info("handoff request %s queued (%s)", request.ticket, reason)
+        dispatcher.utter_message(response="utter_handoff_queued", ticket=request.ticket)
+        try:
+            contacts = describe(current_settings(), [OfficeTopic.HOURS, OfficeTopic.HOTLINE])
+        except ConfigurationError:
+            contacts = ""
+        if contacts:
+            dispatcher.utter_message(text=contacts)
+        return [SlotSet("failed_turns", 0.0), ConversationPaused()]
+
+
+class ActionFallback(Action):
+    """The NLU was unsure: record the question for staff, ask to rephrase, offer a human if stuck."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Say so honestly; the question goes to the staff review list."""
+        message = tracker.latest_message or {}
+        ranking = message.get("intent_ranking") or []
+        # The fallback classifier puts nlu_fallback first; the intent it doubted comes next.
+        guesses = [item for item in ranking if item.get("name") != "nlu_fallback"] or [{}]
+        top = guesses[0]
+        # Long, formal questions are far from the chat-style training examples, yet the knowledge base may
+        # know the procedure they name: answer from it when retrieval is confident, with the doubted aspect.
+        answered = await answer_procedure(
+            dispatcher, tracker, Aspect.from_intent(top.get("name")), nlu_unsure=True
+        )
+        if answered is not None:
+            return answered
+        records().record_unanswered(
+            tracker.sender_id,
+            str(message.get("text") or ""),
+            reason="nlu_fallback",
+            intent=top.get("name"),
+            confidence=top.get("confidence"),
+        )
+        events, offer_human = failure_events(tracker, failed=True)
+        if offer_human:
+            dispatcher.utter_message(response="utter_offer_human", buttons=[HUMAN_BUTTON])
+        else:
+            dispatcher.utter_message(response="utter_default")
+        return events

@@ -1,0 +1,57 @@
+"""Handing a conversation to a civil servant: the transcript, and resuming the bot when staff close it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bot.errors import CitizenBotError
+from bot.services.records import CitizenRecords, HandoffRequest
+
+# What Rasa's tracker API needs to un-pause a conversation and wait for the citizen's next message.
+RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+
+
+class ResumeFailed(CitizenBotError):
+    """The Rasa server did not accept the resume events."""
+
+
+def transcript(events: list[dict[str, Any]], last: int = 8) -> str:
+    """The last user and bot messages of a tracker's events, one per line ("Công dân: …" / "Trợ lý: …")."""
+    lines = []
+    for event in events:
+        text = (event.get("text") or "").strip()
+        if not text or text.startswith("/"):
+            continue
+        if event.get("event") == "user":
+            lines.append(f"Công dân: {text}")
+        elif event.get("event") == "bot":
+            lines.append(f"Trợ lý: {text[:300]}")
+    return "\n".join(lines[-last:])
+
+
+def resume_conversation(
+    rasa_url: str, sender_id: str, token: str | None = None, timeout_s: float = 10
+) -> None:
+    """Append the resume events to the conversation's tracker in the Rasa server."""
+    url = f"{rasa_url.rstrip('/')}/conversations/{quote(sender_id, safe='')}/tracker/events"
+    params = {"token": token} if token else None
+    try:
+        answer = httpx.post(url, json=RESUME_EVENTS, params=params, timeout=timeout_s)
+    except httpx.HTTPError as error:
+        raise ResumeFailed(f"Rasa server unreachable: {type(error).__name__}") from error
+    if answer.status_code != 200:
+        raise ResumeFailed(f"Rasa server answered HTTP {answer.status_code}")
+
+
+def close_and_resume(
+    records: CitizenRecords, request_id: int, closed_by: str, rasa_url: str, token: str | None = None
+) -> HandoffRequest | None:
+    """Resume the bot in the request's conversation, then close the request (kept open if resuming fails)."""
+    request = records.handoff(request_id)
+    if request is None or request.status != "open":
+        return None
+    resume_conversation(rasa_url, request.sender_id, token)
+    return records.close_handoff(request_id, closed_by)

@@ -1,0 +1,262 @@
+"""The embedded SQLite store of what conversations leave for staff.
+
+Unanswered questions, feedback tickets, answer ratings, handoff requests and failed dossier look-ups (for
+rate limiting).
+
+Questions and feedback are stored redacted; conversations are known by a salted hash of the sender id,
+except in a handoff request, which must name the conversation to resume it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.text.redaction import redact
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DB = PROJECT_ROOT / "var" / "citizenbot.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS unanswered_questions (
+    id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, conversation TEXT NOT NULL, question TEXT NOT NULL,
+    intent TEXT, reason TEXT NOT NULL, confidence REAL, candidates TEXT NOT NULL DEFAULT '[]',
+    reviewed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS feedback_tickets (
+    id INTEGER PRIMARY KEY, ticket TEXT UNIQUE, created_at TEXT NOT NULL, conversation TEXT NOT NULL,
+    content TEXT NOT NULL, procedure_code TEXT, contact TEXT, consent INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'new');
+CREATE TABLE IF NOT EXISTS answer_ratings (
+    id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, conversation TEXT NOT NULL, procedure_code TEXT,
+    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)));
+CREATE TABLE IF NOT EXISTS handoff_requests (
+    id INTEGER PRIMARY KEY, ticket TEXT UNIQUE, created_at TEXT NOT NULL, sender_id TEXT NOT NULL,
+    reason TEXT NOT NULL, transcript TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'open',
+    closed_at TEXT, closed_by TEXT);
+CREATE TABLE IF NOT EXISTS status_lookup_failures (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, conversation TEXT NOT NULL, dossier_code TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS failures_by_time ON status_lookup_failures (at);
+"""
+
+
+@dataclass(frozen=True)
+class HandoffRequest:
+    """A citizen's request to talk to a civil servant."""
+
+    id: int
+    ticket: str
+    created_at: str
+    sender_id: str
+    reason: str
+    transcript: str
+    status: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the staff API."""
+        return dict(self.__dict__)
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+class CitizenRecords:
+    """All writes and reads of the store; safe to share between threads (one connection per call)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or Path(os.environ.get("CITIZENBOT_DB", DEFAULT_DB))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
+                row = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+        self._salt = str(row[0])
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            connection = sqlite3.connect(self.path, timeout=10)
+            try:
+                with connection:
+                    yield connection
+            finally:
+                connection.close()
+
+    def conversation_key(self, sender_id: str) -> str:
+        """A stable pseudonym for a conversation: staff can group its records without learning who it is."""
+        return hashlib.sha256((self._salt + sender_id).encode("utf-8")).hexdigest()[:16]
+
+    # ---- questions the assistant could not answer with confidence ----
+    def record_unanswered(
+        self,
+        sender_id: str,
+        question: str,
+        reason: str,
+        intent: str | None = None,
+        confidence: float | None = None,
+        candidates: list[str] | None = None,
+    ) -> int:
+        """Keep a question for staff review (personal data masked)."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO unanswered_questions (created_at, conversation, question, intent, reason,"
+                " confidence, candidates) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_now().isoformat(), self.conversation_key(sender_id), redact(question)[:2000], intent,
+                 reason, confidence, json.dumps(candidates or [])),
+            )  # fmt: skip
+            return int(cursor.lastrowid or 0)
+
+    def unanswered(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The most recent unanswered questions, newest first."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            query = "SELECT * FROM unanswered_questions ORDER BY id DESC LIMIT ?"
+            rows = db.execute(query, (limit,)).fetchall()
+        return [dict(row) | {"candidates": json.loads(row["candidates"])} for row in rows]
+
+    # ---- feedback and complaints ----
+    def create_feedback(
+        self, sender_id: str, content: str, procedure_code: str | None, contact: str | None, consent: bool
+    ) -> str:
+        """Store a feedback ticket and return its number (PA-yymmdd-NNNN). Contact kept only with consent."""
+        now = _now()
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO feedback_tickets (created_at, conversation, content, procedure_code, contact,"
+                " consent) VALUES (?, ?, ?, ?, ?, ?)",
+                (now.isoformat(), self.conversation_key(sender_id), redact(content)[:4000], procedure_code,
+                 contact if consent else None, int(consent)),
+            )  # fmt: skip
+            ticket = f"PA-{now:%y%m%d}-{cursor.lastrowid:04d}"
+            db.execute("UPDATE feedback_tickets SET ticket = ? WHERE id = ?", (ticket, cursor.lastrowid))
+        return ticket
+
+    def feedback(self, ticket: str) -> dict[str, Any] | None:
+        """One feedback ticket by its number."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            row = db.execute("SELECT * FROM feedback_tickets WHERE ticket = ?", (ticket,)).fetchone()
+        return dict(row) if row else None
+
+    # ---- satisfaction ----
+    def record_rating(self, sender_id: str, procedure_code: str | None, helpful: bool) -> None:
+        """Store a 👍 / 👎 on the answer just given."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO answer_ratings (created_at, conversation, procedure_code, rating)"
+                " VALUES (?, ?, ?, ?)",
+                (_now().isoformat(), self.conversation_key(sender_id), procedure_code, 1 if helpful else -1),
+            )
+
+    def rating_summary(self) -> dict[str, int]:
+        """How many answers were rated helpful and unhelpful."""
+        with self._connect() as db:
+            rows = db.execute("SELECT rating, COUNT(*) FROM answer_ratings GROUP BY rating").fetchall()
+        counts = {int(rating): int(count) for rating, count in rows}
+        return {"helpful": counts.get(1, 0), "unhelpful": counts.get(-1, 0)}
+
+    # ---- handoff to a civil servant ----
+    def open_handoff(self, sender_id: str, reason: str, transcript: str) -> HandoffRequest:
+        """The conversation's open request, or a new one (HT-yymmdd-NNNN)."""
+        existing = self.open_handoff_for(sender_id)
+        if existing is not None:
+            return existing
+        now = _now()
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO handoff_requests (created_at, sender_id, reason, transcript)"
+                " VALUES (?, ?, ?, ?)",
+                (now.isoformat(), sender_id, reason, redact(transcript)[:4000]),
+            )
+            db.execute(
+                "UPDATE handoff_requests SET ticket = ? WHERE id = ?",
+                (f"HT-{now:%y%m%d}-{cursor.lastrowid:04d}", cursor.lastrowid),
+            )
+        found = self.open_handoff_for(sender_id)
+        assert found is not None
+        return found
+
+    def open_handoff_for(self, sender_id: str) -> HandoffRequest | None:
+        """The conversation's open handoff request, if any."""
+        return self._one_handoff("sender_id = ? AND status = 'open'", (sender_id,))
+
+    def handoff(self, request_id: int) -> HandoffRequest | None:
+        """A handoff request by id."""
+        return self._one_handoff("id = ?", (request_id,))
+
+    def handoffs(self, status: str | None = None) -> list[HandoffRequest]:
+        """Handoff requests, oldest first (the queue order), optionally of one status."""
+        where, args = ("status = ?", (status,)) if status else ("1 = 1", ())
+        with self._connect() as db:
+            query = f"SELECT {_HANDOFF_COLUMNS} FROM handoff_requests WHERE {where} ORDER BY id"
+            rows = db.execute(query, args)
+            return [HandoffRequest(*row) for row in rows.fetchall()]
+
+    def close_handoff(self, request_id: int, closed_by: str) -> HandoffRequest | None:
+        """Mark a request closed; None when there is no such open request."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE handoff_requests SET status = 'closed', closed_at = ?, closed_by = ?"
+                " WHERE id = ? AND status = 'open'",
+                (_now().isoformat(), closed_by, request_id),
+            )
+            changed = cursor.rowcount
+        return self.handoff(request_id) if changed else None
+
+    def _one_handoff(self, where: str, args: tuple[Any, ...]) -> HandoffRequest | None:
+        with self._connect() as db:
+            query = f"SELECT {_HANDOFF_COLUMNS} FROM handoff_requests WHERE {where} ORDER BY id DESC LIMIT 1"
+            row = db.execute(query, args).fetchone()
+        return HandoffRequest(*row) if row else None
+
+    # ---- failed dossier look-ups (rate limiting) ----
+    def record_lookup_failure(self, sender_id: str, dossier_code: str) -> None:
+        """Remember a look-up that did not match (wrong code or wrong owner digits)."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO status_lookup_failures (at, conversation, dossier_code) VALUES (?, ?, ?)",
+                (_now().isoformat(), self.conversation_key(sender_id), dossier_code.upper()),
+            )
+
+    def recent_lookup_failures(self, sender_id: str, dossier_code: str, window: timedelta) -> tuple[int, int]:
+        """Failures within ``window``: (by this conversation, on this dossier code from anyone)."""
+        since = (_now() - window).isoformat()
+        with self._connect() as db:
+            by_sender = db.execute(
+                "SELECT COUNT(*) FROM status_lookup_failures WHERE at >= ? AND conversation = ?",
+                (since, self.conversation_key(sender_id)),
+            ).fetchone()[0]
+            by_code = db.execute(
+                "SELECT COUNT(*) FROM status_lookup_failures WHERE at >= ? AND dossier_code = ?",
+                (since, dossier_code.upper()),
+            ).fetchone()[0]
+        return int(by_sender), int(by_code)
+
+
+_HANDOFF_COLUMNS = "id, ticket, created_at, sender_id, reason, transcript, status"
+
+_shared: CitizenRecords | None = None
+_shared_lock = threading.Lock()
+
+
+def records() -> CitizenRecords:
+    """The process's store ($CITIZENBOT_DB or var/citizenbot.db), opened on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = CitizenRecords()
+        return _shared

@@ -1,0 +1,83 @@
+"""The staff API on the services process: the handoff queue and the questions the assistant could not answer.
+
+Closing a handoff request resumes the bot. Every call needs the staff token (``Authorization: Bearer …``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.services.handoff import ResumeFailed, close_and_resume
+from bot.services.records import PROJECT_ROOT, records
+
+logger = logging.getLogger(__name__)
+TOKEN_FILE = PROJECT_ROOT / "var" / "staff_token"
+
+
+def staff_token(path: Path = TOKEN_FILE) -> str:
+    """$CITIZENBOT_STAFF_TOKEN, else a random token kept in var/staff_token (readable by its owner only)."""
+    configured = os.environ.get("CITIZENBOT_STAFF_TOKEN", "").strip()
+    if configured:
+        return configured
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) -> Blueprint:
+    """Routes under /api/staff."""
+    staff = Blueprint("staff_api", url_prefix="/api/staff")
+
+    @staff.on_request
+    async def require_token(request: Request) -> HTTPResponse | None:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not given or not hmac.compare_digest(given.encode(), token.encode()):
+            return response.json({"error": "cần mã truy cập của cán bộ (Bearer token)"}, status=401)
+        return None
+
+    @staff.get("/handoffs")
+    async def list_handoffs(request: Request) -> HTTPResponse:
+        status = request.args.get("status")
+        if status not in (None, "open", "closed"):
+            return response.json({"error": "status phải là open hoặc closed"}, status=400)
+        return response.json([item.as_dict() for item in records().handoffs(status)])
+
+    @staff.post("/handoffs/<request_id:int>/close")
+    async def close_handoff(request: Request, request_id: int) -> HTTPResponse:
+        body = request.json if _is_json(request) else {}
+        closed_by = str(body.get("staff") or "staff")[:80]
+        try:
+            closed = close_and_resume(records(), request_id, closed_by, rasa_url, rasa_token)
+        except ResumeFailed as error:
+            logger.error("handoff %s not closed: %s", request_id, error)
+            return response.json({"error": "chưa mở lại được cuộc trò chuyện; yêu cầu vẫn mở"}, status=503)
+        if closed is None:
+            return response.json({"error": "không có yêu cầu đang mở với mã này"}, status=404)
+        return response.json(closed.as_dict())
+
+    @staff.get("/unanswered")
+    async def unanswered(request: Request) -> HTTPResponse:
+        try:
+            limit = min(max(int(request.args.get("limit", "100")), 1), 1000)
+        except ValueError:
+            return response.json({"error": "limit phải là số"}, status=400)
+        return response.json(records().unanswered(limit))
+
+    return staff
+
+
+def _is_json(request: Request) -> bool:
+    try:
+        return isinstance(request.json, dict)
+    except Exception:  # noqa: BLE001 - Sanic raises its own error types for malformed bodies
+        return False

@@ -1,0 +1,106 @@
+"""Dossier look-up, feedback, ratings and handoff over REST through both real servers and the real stores."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def _db(stack) -> Path:
+    return Path(stack.rasa.args[stack.rasa.args.index("--endpoints") + 1]).parent / "citizenbot.db"
+
+
+def test_the_owner_gets_the_dossier_status(stack) -> None:
+    assert "mã hồ sơ" in _texts(stack.say("e2e-dossier", "tra cuu ho so"))
+    assert "4 số cuối" in _texts(stack.say("e2e-dossier", "000.00.04.H51-261118-0002"))
+    status = _texts(stack.say("e2e-dossier", "4 số cuối là 0222"))
+    assert "Tình trạng: Đang xử lý" in status and "Công an xã Thống Nhất" in status
+
+
+def test_a_malformed_code_is_explained_and_a_stranger_learns_nothing(stack) -> None:
+    stack.say("e2e-stranger", "tra cứu hồ sơ")
+    assert "chưa đúng dạng" in _texts(stack.say("e2e-stranger", "HS-2024-01"))
+    stack.say("e2e-stranger", "mã là 000.00.04.H51-261118-0002")
+    reply = _texts(stack.say("e2e-stranger", "1234"))
+    assert "không tìm thấy hồ sơ" in reply and "Đang xử lý" not in reply
+
+
+def test_repeated_wrong_digits_are_rate_limited(stack) -> None:
+    replies = []
+    for attempt in range(6):
+        stack.say("e2e-guesser", "000.00.07.H51-261102-0015")
+        replies.append(_texts(stack.say("e2e-guesser", f"{attempt:04d}")))
+    assert "không tìm thấy hồ sơ" in replies[0]
+    assert "nhiều lần" in replies[-1]
+
+
+def test_feedback_gets_a_ticket_and_is_stored(stack) -> None:
+    stack.say("e2e-feedback", "tôi muốn phản ánh")
+    stack.say("e2e-feedback", "Cán bộ ở bộ phận một cửa xã trả hồ sơ chậm 5 ngày")
+    assert "đồng ý" in _texts(stack.say("e2e-feedback", "0912345678"))
+    reply = _texts(stack.say("e2e-feedback", "đồng ý"))
+    ticket = reply.split("mã ")[1].split()[0]
+    row = (
+        sqlite3.connect(_db(stack))
+        .execute("SELECT content, contact, consent FROM feedback_tickets WHERE ticket = ?", (ticket,))
+        .fetchone()
+    )
+    assert row == ("Cán bộ ở bộ phận một cửa xã trả hồ sơ chậm 5 ngày", "0912345678", 1)
+
+
+def test_rating_buttons_are_stored(stack) -> None:
+    answer = stack.say("e2e-rating", "lệ phí đăng ký khai sinh")
+    payload = next(b["payload"] for m in answer for b in m.get("buttons", []) if "👎" in b["title"])
+    assert "gặp cán bộ" in _texts(stack.say("e2e-rating", payload)).lower()
+    rows = sqlite3.connect(_db(stack)).execute("SELECT procedure_code, rating FROM answer_ratings").fetchall()
+    assert ("1.001193", -1) in rows
+
+
+def test_low_confidence_questions_are_recorded_redacted(stack) -> None:
+    stack.say("e2e-unsure", "thủ tục xin phép nuôi khủng long, gọi tôi 0912345678")
+    recorded = stack.staff("GET", "/unanswered").json()
+    mine = [row for row in recorded if "khủng long" in row["question"]]
+    assert mine and "0912345678" not in mine[0]["question"] and "[số điện thoại]" in mine[0]["question"]
+
+
+def test_handoff_pauses_the_bot_until_staff_close_the_request(stack) -> None:
+    queued = _texts(stack.say("e2e-handoff", "cho tôi gặp cán bộ"))
+    assert "HT-" in queued and "1800 1096" in queued
+    waiting = _texts(stack.say("e2e-handoff", "lệ phí đăng ký khai sinh"))
+    assert "đang chờ" in waiting and "mã 1.001193" not in waiting  # paused: no bot answer
+    assert stack.staff("GET", "/handoffs", params={"status": "open"}).status_code == 200
+    [request] = [
+        r for r in stack.staff("GET", "/handoffs?status=open").json() if r["sender_id"] == "e2e-handoff"
+    ]
+    closed = stack.staff("POST", f"/handoffs/{request['id']}/close", json={"staff": "cán bộ A"})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert stack.staff("POST", f"/handoffs/{request['id']}/close").status_code == 404
+    assert "mã 1.001193" in _texts(stack.say("e2e-handoff", "lệ phí đăng ký khai sinh"))
+
+
+def test_staff_api_needs_the_token(stack) -> None:
+    import httpx
+
+    assert httpx.get(f"{stack.services_url}/api/staff/handoffs").status_code == 401
+    forged = httpx.get(f"{stack.services_url}/api/staff/handoffs", headers={"Authorization": "Bearer x"})
+    assert forged.status_code == 401
+    assert stack.staff("GET", "/handoffs", params={"status": "weird"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("làm thẻ căn cước cần giấy tờ gì", "1.014061"),
+        ("thu tuc cap lai the can cuoc", "1.014064"),
+        ("hồ sơ đăng ký tạm trú gồm những gì", "1.004194"),
+        ("dang ky khai tu o dau", "1.000656"),
+    ],
+)
+def test_more_real_procedures_are_cited(stack, question: str, code: str) -> None:
+    assert f"mã {code}" in _texts(stack.say(f"e2e-more-{code}", question))

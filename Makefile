@@ -21,6 +21,7 @@ help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 setup: $(RASA_ENV)/.installed $(SERVICES_ENV)/.installed  ## Create both virtual environments (idempotent)
+	@scripts/setup_browser.sh
 
 $(RASA_ENV)/.installed: requirements/rasa.txt pyproject.toml scripts/setup_env.sh
 	scripts/setup_env.sh rasa

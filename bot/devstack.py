@@ -99,7 +99,7 @@ def running_stack(workdir: Path, model: Path = MODEL, timeout_s: float = 300) ->
     )  # fmt: skip
     rasa = subprocess.Popen(
         [str(ROOT / ".venv/rasa/bin/rasa"), "run", "--model", str(model), "--enable-api",
-         "--port", str(rasa_port), "--endpoints", str(endpoints),
+         "--port", str(rasa_port), "--endpoints", str(endpoints), "--cors", "*",
          "--credentials", str(ROOT / "credentials.yml")],
         cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip

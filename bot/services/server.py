@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import threading
+from html import escape
 from pathlib import Path
 
 from rasa_sdk.executor import ActionExecutor
@@ -86,8 +87,10 @@ def create_app(
     @app.get("/")
     async def portal_page(_: Request) -> HTTPResponse:
         html = (WEB_ROOT / "index.html").read_text(encoding="utf-8")
-        html = html.replace("{{PROVINCE}}", settings.full_name).replace("{{CENTRE}}", settings.centre.name)
-        html = html.replace("{{RASA_URL}}", app.ctx.rasa_url)
+        html = html.replace("{{PROVINCE}}", escape(settings.full_name)).replace(
+            "{{CENTRE}}", escape(settings.centre.name)
+        )
+        html = html.replace("{{RASA_URL}}", escape(app.ctx.rasa_url))
         return response.html(html)
 
     app.static("/static", str(WEB_ROOT), name="web_static")

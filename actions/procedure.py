@@ -11,13 +11,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import HUMAN_BUTTON, failure_events
-from bot.errors import CitizenBotError
+from bot.errors import CitizenBotError, ConfigurationError
 from bot.knowledge.analysis import analyze_query
 from bot.knowledge.model import Procedure
 from bot.services.answer_policy import CLARIFY_CANDIDATES, Decision, candidate_list, decide
 from bot.services.knowledge_access import knowledge
 from bot.services.procedure_answers import ASPECT_BUTTONS, Aspect, compose
 from bot.services.records import records
+from bot.settings import current_settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ def _aspect_buttons(procedure: Procedure, exclude: Aspect) -> list[dict[str, str
         if aspect != exclude
     ]
     return aspects + RATING_BUTTONS
+
+
+def _hotline() -> str:
+    try:
+        return current_settings().centre.hotline
+    except ConfigurationError:
+        return ""
 
 
 def _record(tracker: Tracker, reason: str, confidence: float | None, codes: list[str]) -> None:
@@ -129,11 +137,10 @@ async def answer_procedure(
         elif result is not None and not nlu_unsure:
             reason = "nlu_fallback" if nlu_unsure else "low_confidence"
             _record(tracker, reason, result.confidence, [h.code for h in result.hits[:3]])
-            events, offer_human = failure_events(tracker, True)
-            buttons = _candidate_buttons([(h.code, h.name) for h in result.hits[:3]])
-            if offer_human:
-                buttons.append(HUMAN_BUTTON)
-            dispatcher.utter_message(response="utter_procedure_unsure", buttons=buttons)
+            # Unsure: the closest candidates, and a civil servant always one click away.
+            events = failure_events(tracker, True)[0]
+            buttons = _candidate_buttons([(h.code, h.name) for h in result.hits[:3]]) + [HUMAN_BUTTON]
+            dispatcher.utter_message(response="utter_procedure_unsure", hotline=_hotline(), buttons=buttons)
             return events
     if procedure is None:
         if nlu_unsure:

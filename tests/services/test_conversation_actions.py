@@ -120,6 +120,8 @@ async def test_unsure_procedure_search_is_recorded_for_staff(dispatcher, domain)
     tracker = make_tracker("thủ tục xin cấp phép bay drone chụp ảnh cưới", "ask_procedure")
     await ActionAnswerProcedure().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_procedure_unsure"
+    assert dispatcher.messages[0]["hotline"] == "1800 1096"
+    assert dispatcher.messages[0]["buttons"][-1]["payload"] == "/request_human"
     [row] = records().unanswered()
     assert row["reason"] == "low_confidence" and row["question"].startswith("thủ tục xin cấp phép bay")
     assert len(row["candidates"]) == 3  # the closest procedures, offered as buttons too

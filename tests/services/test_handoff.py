@@ -1,0 +1,72 @@
+"""Closing a handoff request resumes the conversation in Rasa (a fake tracker API on 127.0.0.1)."""
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from bot.services.handoff import RESUME_EVENTS, ResumeFailed, close_and_resume, transcript
+from bot.services.records import CitizenRecords
+
+
+class TrackerApi(BaseHTTPRequestHandler):
+    """Rasa's POST /conversations/<id>/tracker/events, recording what it was sent."""
+
+    status = 200
+    received: list[tuple[str, list]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        TrackerApi.received.append((self.path, body))
+        self.send_response(TrackerApi.status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def rasa() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TrackerApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    TrackerApi.received.clear()
+    TrackerApi.status = 200
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_closing_sends_the_resume_events_for_that_conversation(fresh_store, rasa: str) -> None:
+    store = CitizenRecords(fresh_store)
+    request = store.open_handoff("zalo:12 34", "citizen_asked", "")
+    closed = close_and_resume(store, request.id, "cán bộ A", rasa)
+    assert closed is not None and closed.status == "closed"
+    assert TrackerApi.received == [("/conversations/zalo%3A12%2034/tracker/events", RESUME_EVENTS)]
+    assert close_and_resume(store, request.id, "cán bộ A", rasa) is None  # nothing open any more
+
+
+def test_a_request_stays_open_when_rasa_refuses(fresh_store, rasa: str) -> None:
+    store = CitizenRecords(fresh_store)
+    request = store.open_handoff("web-9", "citizen_asked", "")
+    TrackerApi.status = 500
+    with pytest.raises(ResumeFailed):
+        close_and_resume(store, request.id, "cán bộ A", rasa)
+    assert store.handoff(request.id).status == "open"
+    with pytest.raises(ResumeFailed):
+        close_and_resume(store, request.id, "cán bộ A", "http://127.0.0.1:9")
+
+
+def test_transcript_keeps_the_last_messages_without_button_payloads() -> None:
+    events = [
+        {"event": "user", "text": "lệ phí hộ chiếu"},
+        {"event": "bot", "text": "Phí, lệ phí …"},
+        {"event": "user", "text": '/rate_answer{"rating": "down"}'},
+        {"event": "slot", "name": "x", "value": 1},
+        {"event": "user", "text": "cho tôi gặp cán bộ"},
+    ]
+    assert (
+        transcript(events) == "Công dân: lệ phí hộ chiếu\nTrợ lý: Phí, lệ phí …\nCông dân: cho tôi gặp cán bộ"
+    )

@@ -62,6 +62,7 @@ cat <<MSG
 Ready in $(( $(date +%s) - started )) s.
   Chat in the browser:   http://localhost:${ACTIONS_PORT}/   (the portal page with the chat widget)
   REST channel:          curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"xin chào"}'
+  Staff API:             localhost:${ACTIONS_PORT}/api/staff/handoffs (token: \$CITIZENBOT_STAFF_TOKEN or var/staff_token)
   Logs:                  var/log/rasa.log, var/log/services.log
 Press Ctrl-C to stop.
 MSG

@@ -104,3 +104,20 @@ def test_staff_api_needs_the_token(stack) -> None:
 )
 def test_more_real_procedures_are_cited(stack, question: str, code: str) -> None:
     assert f"mã {code}" in _texts(stack.say(f"e2e-more-{code}", question))
+
+
+def test_hostile_form_input_gets_a_clear_answer_and_is_stored_as_text(stack) -> None:
+    stack.say("e2e-hostile", "tra cứu hồ sơ")
+    assert "chưa đúng dạng" in _texts(stack.say("e2e-hostile", "' OR 1=1 -- ; DROP TABLE dossiers"))
+    stack.say("e2e-hostile", "thôi")
+    stack.say("e2e-hostile", "gửi phản ánh")
+    hostile = "<script>alert(1)</script> cán bộ hẹn tôi 3 lần, CCCD 001203004567"
+    assert "để lại số điện thoại" in _texts(stack.say("e2e-hostile", hostile))
+    reply = _texts(stack.say("e2e-hostile", "không"))
+    ticket = reply.split("mã ")[1].split()[0]
+    [content] = (
+        sqlite3.connect(_db(stack))
+        .execute("SELECT content FROM feedback_tickets WHERE ticket = ?", (ticket,))
+        .fetchone()
+    )
+    assert content == "<script>alert(1)</script> cán bộ hẹn tôi 3 lần, CCCD [số định danh]"

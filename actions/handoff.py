@@ -40,7 +40,10 @@ class ActionRequestHuman(Action):
         reason = "citizen_asked" if intent == "request_human" else "repeated_failures"
         request = records().open_handoff(tracker.sender_id, reason, transcript(list(tracker.events)))
         logger.info("handoff request %s queued (%s)", request.ticket, reason)
-        dispatcher.utter_message(response="utter_handoff_queued", ticket=request.ticket)
+        # The custom part tells the web widget to start fetching the civil servant's replies.
+        dispatcher.utter_message(
+            response="utter_handoff_queued", ticket=request.ticket, json_message={"handoff": request.ticket}
+        )
         try:
             contacts = describe(current_settings(), [OfficeTopic.HOURS, OfficeTopic.HOTLINE])
         except ConfigurationError:

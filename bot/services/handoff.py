@@ -15,7 +15,7 @@ RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen
 
 
 class ResumeFailed(CitizenBotError):
-    """The Rasa server did not accept the resume events."""
+    """The Rasa server did not accept the events (resume, or a staff reply)."""
 
 
 def transcript(events: list[dict[str, Any]], last: int = 8) -> str:
@@ -32,18 +32,32 @@ def transcript(events: list[dict[str, Any]], last: int = 8) -> str:
     return "\n".join(lines[-last:])
 
 
-def resume_conversation(
-    rasa_url: str, sender_id: str, token: str | None = None, timeout_s: float = 10
+def _append_events(
+    rasa_url: str, sender_id: str, events: list[dict[str, Any]], token: str | None, timeout_s: float
 ) -> None:
-    """Append the resume events to the conversation's tracker in the Rasa server."""
     url = f"{rasa_url.rstrip('/')}/conversations/{quote(sender_id, safe='')}/tracker/events"
     params = {"token": token} if token else None
     try:
-        answer = httpx.post(url, json=RESUME_EVENTS, params=params, timeout=timeout_s)
+        answer = httpx.post(url, json=events, params=params, timeout=timeout_s)
     except httpx.HTTPError as error:
         raise ResumeFailed(f"Rasa server unreachable: {type(error).__name__}") from error
     if answer.status_code != 200:
         raise ResumeFailed(f"Rasa server answered HTTP {answer.status_code}")
+
+
+def record_staff_reply(
+    rasa_url: str, sender_id: str, text: str, staff: str, token: str | None = None, timeout_s: float = 10
+) -> None:
+    """Put a civil servant's reply into the conversation's history in Rasa (the tracker store)."""
+    event = {"event": "bot", "text": text, "metadata": {"from_staff": True, "staff": staff}}
+    _append_events(rasa_url, sender_id, [event], token, timeout_s)
+
+
+def resume_conversation(
+    rasa_url: str, sender_id: str, token: str | None = None, timeout_s: float = 10
+) -> None:
+    """Append the resume events to the conversation's tracker in the Rasa server."""
+    _append_events(rasa_url, sender_id, RESUME_EVENTS, token, timeout_s)
 
 
 def close_and_resume(

@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS handoff_requests (
     id INTEGER PRIMARY KEY, ticket TEXT UNIQUE, created_at TEXT NOT NULL, sender_id TEXT NOT NULL,
     reason TEXT NOT NULL, transcript TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'open',
     closed_at TEXT, closed_by TEXT);
+CREATE TABLE IF NOT EXISTS staff_messages (
+    id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, request_id INTEGER NOT NULL, sender_id TEXT NOT NULL,
+    staff TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS staff_messages_by_sender ON staff_messages (sender_id, id);
 CREATE TABLE IF NOT EXISTS status_lookup_failures (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, conversation TEXT NOT NULL, dossier_code TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_by_time ON status_lookup_failures (at);
@@ -216,6 +220,27 @@ class CitizenRecords:
             )
             changed = cursor.rowcount
         return self.handoff(request_id) if changed else None
+
+    def add_staff_message(self, request: HandoffRequest, staff: str, text: str) -> dict[str, Any]:
+        """Keep a civil servant's reply in a handoff conversation for the citizen's channel to deliver."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO staff_messages (created_at, request_id, sender_id, staff, text)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (_now().isoformat(), request.id, request.sender_id, staff, text),
+            )
+            message_id = int(cursor.lastrowid or 0)
+        return {"id": message_id, "request_id": request.id, "staff": staff, "text": text}
+
+    def staff_messages(self, sender_id: str, after_id: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+        """Civil servants' replies to this conversation newer than ``after_id``, oldest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, created_at, text FROM staff_messages WHERE sender_id = ? AND id > ?"
+                " ORDER BY id LIMIT ?",
+                (sender_id, after_id, limit),
+            ).fetchall()
+        return [{"id": row[0], "created_at": row[1], "text": row[2]} for row in rows]
 
     def _one_handoff(self, where: str, args: tuple[Any, ...]) -> HandoffRequest | None:
         with self._connect() as db:

@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import threading
 from html import escape
 from pathlib import Path
@@ -27,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from bot.errors import CitizenBotError
 from bot.services.knowledge_access import knowledge
+from bot.services.records import records
 from bot.services.staff_api import staff_blueprint, staff_token
 from bot.settings import ProvinceSettings, load_settings
 from bot.text.redaction import install_log_redaction
@@ -34,6 +36,7 @@ from bot.text.redaction import install_log_redaction
 logger = logging.getLogger(__name__)
 WEB_ROOT = Path(__file__).resolve().parent / "web"
 DEFAULT_RASA_URL = "http://localhost:5005"
+SENDER_ID = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)  # as the REST channel accepts it
 
 
 def create_app(
@@ -83,6 +86,17 @@ def create_app(
         except ActionMissingDomainException as error:
             return response.json({"error": error.message, "action_name": error.action_name}, status=449)
         return response.json(result.model_dump() if result else None)
+
+    @app.get("/api/conversations/<sender_id:str>/staff-messages")
+    async def staff_messages(request: Request, sender_id: str) -> HTTPResponse:
+        """A civil servant's replies during a handoff, polled by the widget (its sender id is its secret)."""
+        if not SENDER_ID.fullmatch(sender_id):
+            return response.json({"error": "mã người gửi không hợp lệ"}, status=400)
+        try:
+            after = max(int(request.args.get("after", "0")), 0)
+        except ValueError:
+            return response.json({"error": "after phải là số"}, status=400)
+        return response.json(records().staff_messages(sender_id, after))
 
     @app.get("/")
     async def portal_page(_: Request) -> HTTPResponse:

@@ -15,11 +15,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.services.handoff import ResumeFailed, close_and_resume
+from bot.services.handoff import ResumeFailed, close_and_resume, record_staff_reply
 from bot.services.records import PROJECT_ROOT, records
 
 logger = logging.getLogger(__name__)
 TOKEN_FILE = PROJECT_ROOT / "var" / "staff_token"
+MAX_REPLY_CHARS = 2000  # what Zalo and Messenger accept in one message
 
 
 def staff_token(path: Path = TOKEN_FILE) -> str:
@@ -64,6 +65,23 @@ def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) ->
         if closed is None:
             return response.json({"error": "không có yêu cầu đang mở với mã này"}, status=404)
         return response.json(closed.as_dict())
+
+    @staff.post("/handoffs/<request_id:int>/messages")
+    async def reply_in_handoff(request: Request, request_id: int) -> HTTPResponse:
+        body = request.json if _is_json(request) else {}
+        text = " ".join(str(body.get("text") or "").split()) if isinstance(body.get("text"), str) else ""
+        if not text or len(text) > MAX_REPLY_CHARS:
+            return response.json({"error": f"text: từ 1 đến {MAX_REPLY_CHARS} ký tự"}, status=400)
+        handoff = records().handoff(request_id)
+        if handoff is None or handoff.status != "open":
+            return response.json({"error": "không có yêu cầu đang mở với mã này"}, status=404)
+        staff_name = str(body.get("staff") or "cán bộ")[:80]
+        try:
+            record_staff_reply(rasa_url, handoff.sender_id, text, staff_name, rasa_token)
+        except ResumeFailed as error:
+            logger.error("reply in handoff %s not recorded: %s", request_id, error)
+            return response.json({"error": "chưa ghi được tin nhắn vào cuộc trò chuyện"}, status=503)
+        return response.json(records().add_staff_message(handoff, staff_name, text), status=201)
 
     @staff.get("/unanswered")
     async def unanswered(request: Request) -> HTTPResponse:

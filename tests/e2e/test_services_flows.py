@@ -3,6 +3,7 @@
 import sqlite3
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -78,15 +79,23 @@ def test_handoff_pauses_the_bot_until_staff_close_the_request(stack) -> None:
     [request] = [
         r for r in stack.staff("GET", "/handoffs?status=open").json() if r["sender_id"] == "e2e-handoff"
     ]
+    reply = stack.staff(
+        "POST", f"/handoffs/{request['id']}/messages", json={"text": "Chào anh, tôi là cán bộ A."}
+    )
+    assert reply.status_code == 201
+    delivered = httpx.get(f"{stack.services_url}/api/conversations/e2e-handoff/staff-messages").json()
+    assert [m["text"] for m in delivered] == ["Chào anh, tôi là cán bộ A."]
+    assert stack.staff("POST", f"/handoffs/{request['id']}/messages", json={"text": "  "}).status_code == 400
+    assert httpx.get(f"{stack.services_url}/api/conversations/bad%20id!/staff-messages").status_code == 400
     closed = stack.staff("POST", f"/handoffs/{request['id']}/close", json={"staff": "cán bộ A"})
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert stack.staff("POST", f"/handoffs/{request['id']}/close").status_code == 404
+    closed_reply = stack.staff("POST", f"/handoffs/{request['id']}/messages", json={"text": "còn đó không?"})
+    assert closed_reply.status_code == 404
     assert "mã 1.001193" in _texts(stack.say("e2e-handoff", "lệ phí đăng ký khai sinh"))
 
 
 def test_staff_api_needs_the_token(stack) -> None:
-    import httpx
-
     assert httpx.get(f"{stack.services_url}/api/staff/handoffs").status_code == 401
     forged = httpx.get(f"{stack.services_url}/api/staff/handoffs", headers={"Authorization": "Bearer x"})
     assert forged.status_code == 401

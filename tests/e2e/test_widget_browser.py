@@ -66,3 +66,16 @@ def test_the_dossier_form_in_the_widget(page: Page) -> None:
     expect(page.locator(".cw-bot").filter(has_text="4 số cuối").first).to_be_visible(timeout=30_000)
     ask(page, "0222")
     expect(page.locator(".cw-bot").filter(has_text="Tình trạng: Đang xử lý")).to_be_visible(timeout=30_000)
+
+
+def test_a_civil_servant_replies_in_the_widget_during_a_handoff(page: Page, stack) -> None:
+    ask(page, "cho tôi gặp cán bộ")
+    expect(page.locator(".cw-bot").filter(has_text="HT-").first).to_be_visible(timeout=30_000)
+    sender = page.evaluate("window.localStorage.getItem('citizenbot-sender')")
+    [request] = [r for r in stack.staff("GET", "/handoffs?status=open").json() if r["sender_id"] == sender]
+    posted = stack.staff(
+        "POST", f"/handoffs/{request['id']}/messages", json={"text": "Chào anh/chị, tôi nghe đây."}
+    )
+    assert posted.status_code == 201
+    staff_reply = page.locator(".cw-staff").filter(has_text="Cán bộ: Chào anh/chị, tôi nghe đây.")
+    expect(staff_reply).to_be_visible(timeout=15_000)

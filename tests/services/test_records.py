@@ -53,3 +53,18 @@ def test_ratings_and_lookup_failures_are_counted(fresh_store) -> None:
         store.record_lookup_failure(sender, "000.00.04.h51-261110-0001")
     assert store.recent_lookup_failures("a", "000.00.04.H51-261110-0001", timedelta(minutes=15)) == (2, 3)
     assert store.recent_lookup_failures("c", "OTHER", timedelta(minutes=15)) == (0, 0)
+
+
+def test_staff_replies_are_kept_per_conversation(fresh_store) -> None:
+    store = CitizenRecords(fresh_store)
+    mine = store.open_handoff("web-1", "citizen_asked", "")
+    other = store.open_handoff("web-2", "citizen_asked", "")
+    first = store.add_staff_message(mine, "cán bộ A", "Chào anh, tôi là cán bộ A.")
+    store.add_staff_message(other, "cán bộ B", "Chào chị.")
+    second = store.add_staff_message(mine, "cán bộ A", "Anh cần hỗ trợ gì ạ?")
+    assert [m["text"] for m in store.staff_messages("web-1")] == [
+        "Chào anh, tôi là cán bộ A.",
+        "Anh cần hỗ trợ gì ạ?",
+    ]
+    assert [m["id"] for m in store.staff_messages("web-1", after_id=first["id"])] == [second["id"]]
+    assert store.staff_messages("web-3") == []

@@ -5,6 +5,10 @@
   var root = document.getElementById("chat-widget");
   if (!root) { return; }
   var rasaUrl = (root.getAttribute("data-rasa-url") || "http://localhost:5005").replace(/\/$/, "");
+  // The services process serves this page; a civil servant's replies during a handoff are fetched from it.
+  var servicesUrl = (root.getAttribute("data-services-url") || window.location.origin).replace(/\/$/, "");
+  var lastStaffMessage = 0;
+  var staffPolling = null;
   var senderKey = "citizenbot-sender";
   var sender = window.localStorage.getItem(senderKey);
   if (!sender) {
@@ -46,7 +50,24 @@
 
   function scroll() { log.scrollTop = log.scrollHeight; }
 
+  function fetchStaffMessages() {
+    fetch(servicesUrl + "/api/conversations/" + encodeURIComponent(sender) + "/staff-messages?after=" +
+          lastStaffMessage)
+      .then(function (res) { return res.ok ? res.json() : []; })
+      .then(function (messages) {
+        (messages || []).forEach(function (message) {
+          lastStaffMessage = Math.max(lastStaffMessage, message.id);
+          log.appendChild(el("div", "cw-msg cw-bot cw-staff", "Cán bộ: " + message.text));
+        });
+        if (messages && messages.length) { scroll(); }
+      })
+      .catch(function () { /* the next poll tries again */ });
+  }
+
   function showBot(message) {
+    if (message.custom && message.custom.handoff && !staffPolling) {
+      staffPolling = window.setInterval(fetchStaffMessages, 3000);
+    }
     if (message.text) { log.appendChild(el("div", "cw-msg cw-bot", message.text)); }
     if (message.buttons && message.buttons.length) {
       var row = el("div", "cw-buttons");

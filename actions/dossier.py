@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import checked_slot
 from bot.errors import ConfigurationError
 from bot.services.dossier_status import DossierLookup, Outcome, describe, make_provider
 from bot.services.form_inputs import owner_digits
@@ -46,9 +47,7 @@ class ValidateDossierStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Keep only the last 4 digits, whatever the citizen typed."""
         digits = owner_digits(str(value or ""))
-        if digits is None:
-            dispatcher.utter_message(response="utter_phone_last4_malformed")
-        return {"phone_last4": digits}
+        return checked_slot("phone_last4", digits, dispatcher, "utter_phone_last4_malformed")
 
 
 class ActionDossierStatus(Action):

@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import checked_slot
 from bot.services import form_inputs
 from bot.services.records import records
 
@@ -37,18 +38,14 @@ class ValidateFeedbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         """A few words at least."""
         content = form_inputs.feedback_content(str(value or ""))
-        if content is None:
-            dispatcher.utter_message(response="utter_feedback_too_short")
-        return {"feedback_content": content}
+        return checked_slot("feedback_content", content, dispatcher, "utter_feedback_too_short")
 
     def validate_feedback_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A phone number, an e-mail, or "không"."""
         found = form_inputs.contact(str(value or ""))
-        if found is None:
-            dispatcher.utter_message(response="utter_feedback_contact_malformed")
-        return {"feedback_contact": found}
+        return checked_slot("feedback_contact", found, dispatcher, "utter_feedback_contact_malformed")
 
     def validate_feedback_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -58,9 +55,7 @@ class ValidateFeedbackForm(FormValidationAction):
         answer = {"affirm": True, "deny": False}.get(str(intent)) if intent in ("affirm", "deny") else None
         if answer is None:
             answer = form_inputs.yes_or_no(str(value or ""))
-        if answer is None:
-            dispatcher.utter_message(response="utter_feedback_consent_unclear")
-        return {"feedback_consent": answer}
+        return checked_slot("feedback_consent", answer, dispatcher, "utter_feedback_consent_unclear")
 
 
 class ActionSubmitFeedback(Action):

@@ -13,7 +13,7 @@ def _code_files() -> list[str]:
 
 
 def test_responses_used_in_code_are_in_the_domain(domain) -> None:
-    used = {name for code in _code_files() for name in re.findall(r'response="(utter_[a-z_/]+)"', code)}
+    used = {name for code in _code_files() for name in re.findall(r'"(utter_[a-z_/]+)"', code)}
     assert used, "expected the actions to use domain responses"
     missing = used - set(domain["responses"])
     assert not missing

@@ -1,22 +1,50 @@
-"""What several actions share: counting the turns the assistant could not answer."""
+"""What several actions share: counting the turns the assistant could not answer, handing over to a human."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-# After this many turns in a row the assistant could not answer, it offers a civil servant.
+from bot.errors import ConfigurationError
+from bot.services.handoff import transcript
+from bot.services.office import OfficeTopic, describe
+from bot.services.records import records
+from bot.settings import current_settings
+
+logger = logging.getLogger(__name__)
+
+# Turns in a row the assistant could not answer: from the 2nd it offers a civil servant, at the 3rd it
+# hands the conversation over.
 FAILURES_BEFORE_OFFERING_HUMAN = 2
+FAILURES_BEFORE_HANDOFF = 3
 HUMAN_BUTTON = {"title": "Gặp cán bộ", "payload": "/request_human"}
 
 
-def failure_events(tracker: Tracker, failed: bool) -> tuple[list[dict[str, Any]], bool]:
-    """The slot update for this turn and whether a civil servant should now be offered."""
+def failure_events(tracker: Tracker, failed: bool) -> tuple[list[dict[str, Any]], int]:
+    """The slot update for this turn and how many turns in a row have now failed."""
     count = int(tracker.get_slot("failed_turns") or 0) + 1 if failed else 0
-    return [SlotSet("failed_turns", float(count))], count >= FAILURES_BEFORE_OFFERING_HUMAN
+    return [SlotSet("failed_turns", float(count))], count
+
+
+def queue_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
+    """Create (or find) the conversation's handoff request, tell hours and hotline, and pause the bot."""
+    request = records().open_handoff(tracker.sender_id, reason, transcript(list(tracker.events)))
+    logger.info("handoff request %s queued (%s)", request.ticket, reason)
+    # The custom part tells the web widget to start fetching the civil servant's replies.
+    dispatcher.utter_message(
+        response="utter_handoff_queued", ticket=request.ticket, json_message={"handoff": request.ticket}
+    )
+    try:
+        contacts = describe(current_settings(), [OfficeTopic.HOURS, OfficeTopic.HOTLINE])
+    except ConfigurationError:
+        contacts = ""
+    if contacts:
+        dispatcher.utter_message(text=contacts)
+    return [SlotSet("failed_turns", 0.0), ConversationPaused()]
 
 
 def checked_slot(slot: str, parsed: Any, dispatcher: CollectingDispatcher, complaint: str) -> dict[str, Any]:

@@ -10,17 +10,18 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import HUMAN_BUTTON, failure_events
+from actions.common import (
+    FAILURES_BEFORE_HANDOFF,
+    FAILURES_BEFORE_OFFERING_HUMAN,
+    HUMAN_BUTTON,
+    failure_events,
+    queue_handoff,
+)
 from actions.procedure import answer_procedure
-from bot.errors import ConfigurationError
-from bot.services.handoff import transcript
-from bot.services.office import OfficeTopic, describe
 from bot.services.procedure_answers import Aspect
 from bot.services.records import records
-from bot.settings import current_settings
 
 logger = logging.getLogger(__name__)
 
@@ -36,21 +37,7 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Create (or find) the open request, then pause."""
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        reason = "citizen_asked" if intent == "request_human" else "repeated_failures"
-        request = records().open_handoff(tracker.sender_id, reason, transcript(list(tracker.events)))
-        logger.info("handoff request %s queued (%s)", request.ticket, reason)
-        # The custom part tells the web widget to start fetching the civil servant's replies.
-        dispatcher.utter_message(
-            response="utter_handoff_queued", ticket=request.ticket, json_message={"handoff": request.ticket}
-        )
-        try:
-            contacts = describe(current_settings(), [OfficeTopic.HOURS, OfficeTopic.HOTLINE])
-        except ConfigurationError:
-            contacts = ""
-        if contacts:
-            dispatcher.utter_message(text=contacts)
-        return [SlotSet("failed_turns", 0.0), ConversationPaused()]
+        return queue_handoff(dispatcher, tracker, "citizen_asked")
 
 
 class ActionFallback(Action):
@@ -83,8 +70,11 @@ class ActionFallback(Action):
             intent=top.get("name"),
             confidence=top.get("confidence"),
         )
-        events, offer_human = failure_events(tracker, failed=True)
-        if offer_human:
+        events, failures = failure_events(tracker, failed=True)
+        if failures >= FAILURES_BEFORE_HANDOFF:
+            dispatcher.utter_message(response="utter_handing_over")
+            return queue_handoff(dispatcher, tracker, "repeated_failures")
+        if failures >= FAILURES_BEFORE_OFFERING_HUMAN:
             dispatcher.utter_message(response="utter_offer_human", buttons=[HUMAN_BUTTON])
         else:
             dispatcher.utter_message(response="utter_default")

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import HUMAN_BUTTON, failure_events
+from actions.common import FAILURES_BEFORE_HANDOFF, HUMAN_BUTTON, failure_events, queue_handoff
 from bot.errors import CitizenBotError, ConfigurationError
 from bot.knowledge.analysis import analyze_query
 from bot.knowledge.model import Procedure
@@ -138,7 +138,10 @@ async def answer_procedure(
             reason = "nlu_fallback" if nlu_unsure else "low_confidence"
             _record(tracker, reason, result.confidence, [h.code for h in result.hits[:3]])
             # Unsure: the closest candidates, and a civil servant always one click away.
-            events = failure_events(tracker, True)[0]
+            events, failures = failure_events(tracker, True)
+            if failures >= FAILURES_BEFORE_HANDOFF:
+                dispatcher.utter_message(response="utter_handing_over")
+                return queue_handoff(dispatcher, tracker, "repeated_failures")
             buttons = _candidate_buttons([(h.code, h.name) for h in result.hits[:3]]) + [HUMAN_BUTTON]
             dispatcher.utter_message(response="utter_procedure_unsure", hotline=_hotline(), buttons=buttons)
             return events

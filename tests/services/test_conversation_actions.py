@@ -133,3 +133,15 @@ async def test_answers_offer_rating_buttons(dispatcher, domain) -> None:
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert '/rate_answer{"rating": "up"}' in payloads and '/rate_answer{"rating": "down"}' in payloads
     assert slot_values(events) == {"procedure_code": "1.001193", "failed_turns": 0.0}
+
+
+async def test_the_third_failed_turn_in_a_row_hands_over_to_a_civil_servant(dispatcher, domain) -> None:
+    third = make_tracker("qwerty zxcv", "nlu_fallback", slots={"failed_turns": 2.0}, sender_id="stuck-1")
+    events = await ActionFallback().run(dispatcher, third, domain)
+    assert {"event": "pause", "timestamp": None} in events
+    assert [m.get("response") for m in dispatcher.messages[:2]] == [
+        "utter_handing_over",
+        "utter_handoff_queued",
+    ]
+    [request] = records().handoffs("open")
+    assert request.sender_id == "stuck-1" and request.reason == "repeated_failures"

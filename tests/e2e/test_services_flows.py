@@ -109,6 +109,7 @@ def test_staff_api_needs_the_token(stack) -> None:
         ("thu tuc cap lai the can cuoc", "1.014064"),
         ("hồ sơ đăng ký tạm trú gồm những gì", "1.004194"),
         ("dang ky khai tu o dau", "1.000656"),
+        ("xin giấy phép xây dựng nhà ở cần hồ sơ gì", "1.013225"),
     ],
 )
 def test_more_real_procedures_are_cited(stack, question: str, code: str) -> None:

@@ -60,12 +60,11 @@ def _last4(phone: str) -> str:
 
 
 def _parse_date(value: Any, date_format: str = "%Y-%m-%d") -> date | None:
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    for fmt in (date_format, "%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S"):
+    """A date in the configured format, ISO (a timestamp's date part) or dd/mm/yyyy; None when unreadable."""
+    text = str(value or "").strip()
+    for candidate, fmt in ((text, date_format), (text[:10], "%Y-%m-%d"), (text, "%d/%m/%Y")):
         try:
-            return datetime.strptime(text[: len(datetime.now().strftime(fmt))], fmt).date()
+            return datetime.strptime(candidate, fmt).date()
         except ValueError:
             continue
     return None

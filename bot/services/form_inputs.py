@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from bot.text.redaction import EMAIL, PHONE
 from bot.text.vietnamese import strip_diacritics
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+?84|0)[\s.-]?[235789](?:[\s.-]?\d){8}")
 NO_CONTACT = "không"
 
 _YES = {"co", "dong y", "ok", "oke", "okay", "u", "uh", "vang", "da", "duoc", "dong y a", "co a", "yes", "dc"}
@@ -25,10 +24,10 @@ def owner_digits(text: str) -> str | None:
 def contact(text: str) -> str | None:
     """A phone number or e-mail in ``text`` (normalised), NO_CONTACT when declined, None when neither."""
     text = (text or "").strip()
-    email = _EMAIL.search(text)
+    email = EMAIL.search(text)
     if email:
         return email.group(0).lower()
-    phone = _PHONE.search(text)
+    phone = PHONE.search(text)
     if phone:
         digits = re.sub(r"\D", "", phone.group(0))
         return "0" + digits[2:] if digits.startswith("84") else digits

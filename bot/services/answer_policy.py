@@ -1,6 +1,6 @@
 """When the assistant answers a procedure question, asks back with candidates, or says it is unsure.
 
-Retrieval's own ``abstain`` flag (confidence < 0.32) is the evaluation contract of `citizenbot kb eval`;
+Retrieval's own ``abstain`` flag (confidence < 0.31) is the evaluation contract of `citizenbot kb eval`;
 a conversation is stricter, because a confidently wrong procedure costs a citizen a wasted trip. Measured
 over REST on faq_dev (215) and faq_dev_not_in_catalogue (300), with answer thresholds for (NLU understood,
 NLU fell back): (0.32, 0.32) cite gold 0.595 / confident-wrong out of catalogue 0.543; (0.4, 0.5) 0.535 /

@@ -45,6 +45,13 @@ def test_procedure_answers_cite_the_right_procedure(stack, question: str, code: 
     assert "dichvucong.gov.vn" in text
 
 
+def test_correcting_a_birth_certificate_reaches_the_correction_procedure(stack) -> None:
+    # Said without naming a procedure; before the concept rule it got the birth registration's fee FAQ.
+    text = _texts(stack.say("e2e-correction", "sua ngay sinh trong giay khai sinh"))
+    assert "1.004859" in text
+    assert "miễn phí ở cả ba hình thức" not in text
+
+
 def test_follow_up_stays_on_the_procedure_under_discussion(stack) -> None:
     first = _texts(stack.say("e2e-follow", "thủ tục đăng ký khai sinh cần giấy tờ gì"))
     assert "mã 1.001193" in first

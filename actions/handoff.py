@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
@@ -20,6 +21,7 @@ from actions.common import (
     queue_handoff,
 )
 from actions.procedure import answer_procedure
+from bot.services.form_inputs import asks_for_a_person
 from bot.services.procedure_answers import Aspect
 from bot.services.records import records
 
@@ -37,7 +39,25 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Create (or find) the open request, then pause."""
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if _form_was_asking(tracker) == ("feedback_form", "feedback_content") and not asks_for_a_person(text):
+            # Complaints name "cán bộ" and the NLU may read one as a request for a civil servant: with no
+            # words asking for a person it is the content the form asked for, so the form goes on.
+            return [SlotSet("feedback_content", text), FollowupAction("feedback_form")]
         return queue_handoff(dispatcher, tracker, "citizen_asked")
+
+
+def _form_was_asking(tracker: Tracker) -> tuple[str | None, str | None]:
+    """The form active, and the slot it asked for, when the citizen sent the latest message."""
+    events = tracker.events
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    loop = slot = None
+    for event in events[: max(last_user, 0)]:
+        if event.get("event") == "active_loop":
+            loop = event.get("name")
+        elif event.get("event") == "slot" and event.get("name") == "requested_slot":
+            slot = event.get("value")
+    return loop, slot
 
 
 class ActionFallback(Action):

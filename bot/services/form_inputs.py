@@ -60,3 +60,15 @@ def is_negative_rating(text: str) -> bool:
     """True for a typed thumbs-down ("không hữu ích", "chưa đúng ý", "sai rồi", "👎")."""
     words = set(re.findall(r"\w+", strip_diacritics((text or "").lower())))
     return "👎" in (text or "") or bool(words & _NEGATIVE_WORDS)
+
+
+# Words with which people ask to be put through to a person; a complaint about "cán bộ" has none of them.
+_PERSON_CUES = re.compile(
+    r"\b(gap|noi chuyen|ket noi|noi may|chuyen may|chuyen cho|chuyen sang|goi lai|goi cho|nguoi that"
+    r"|tu van vien|tong dai|ho tro vien|admin|truc tiep|huong dan truc tiep)\b"
+)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """True when the text asks to reach a person ("cho tôi gặp cán bộ"), not when it complains about one."""
+    return bool(_PERSON_CUES.search(strip_diacritics((text or "").lower())))

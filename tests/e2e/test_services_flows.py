@@ -55,6 +55,25 @@ def test_feedback_gets_a_ticket_and_is_stored(stack) -> None:
     assert row == ("Cán bộ ở bộ phận một cửa xã trả hồ sơ chậm 5 ngày", "0912345678", 1)
 
 
+def test_a_complaint_about_an_official_inside_the_form_is_not_a_handoff(stack) -> None:
+    # The NLU may read a complaint naming an official as a request for one; it must stay the complaint.
+    stack.say("e2e-feedback-official", "tôi muốn phản ánh")
+    reply = _texts(stack.say("e2e-feedback-official", "chuyên viên ở phường không có mặt cả buổi sáng"))
+    assert "số điện thoại hoặc email" in reply and "mã yêu cầu" not in reply
+    reply = _texts(stack.say("e2e-feedback-official", "không"))
+    ticket = reply.split("mã ")[1].split()[0]
+    row = (
+        sqlite3.connect(_db(stack))
+        .execute("SELECT content FROM feedback_tickets WHERE ticket = ?", (ticket,))
+        .fetchone()
+    )
+    assert row == ("chuyên viên ở phường không có mặt cả buổi sáng",)
+    handoffs = sqlite3.connect(_db(stack)).execute(
+        "SELECT 1 FROM handoff_requests WHERE sender_id = ?", ("e2e-feedback-official",)
+    )
+    assert not handoffs.fetchall()
+
+
 def test_rating_buttons_are_stored(stack) -> None:
     answer = stack.say("e2e-rating", "lệ phí đăng ký khai sinh")
     payload = next(b["payload"] for m in answer for b in m.get("buttons", []) if "👎" in b["title"])

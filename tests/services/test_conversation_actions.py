@@ -104,6 +104,42 @@ async def test_handoff_queues_a_request_and_pauses(dispatcher, domain) -> None:
     assert "1800 1096" in dispatcher.messages[1]["text"]
 
 
+def _feedback_form_asking_then(text: str) -> list[dict]:
+    """Events of a feedback form asking for the content, the citizen's answer, and the rule stopping it."""
+    return [
+        {"event": "user", "text": "tôi muốn phản ánh"},
+        {"event": "action", "name": "feedback_form"},
+        {"event": "active_loop", "name": "feedback_form"},
+        {"event": "slot", "name": "requested_slot", "value": "feedback_content"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+        {"event": "action", "name": "action_deactivate_loop"},
+        {"event": "active_loop", "name": None},
+        {"event": "slot", "name": "requested_slot", "value": None},
+    ]
+
+
+async def test_a_complaint_taken_for_a_human_request_inside_the_form_is_its_content(
+    dispatcher, domain
+) -> None:
+    text = "Cán bộ một cửa trả hồ sơ chậm 5 ngày"
+    tracker = make_tracker(text, "request_human", events=_feedback_form_asking_then(text))
+    events = await ActionRequestHuman().run(dispatcher, tracker, domain)
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "feedback_content", "value": text},
+        {"event": "followup", "timestamp": None, "name": "feedback_form"},
+    ]
+    assert records().handoffs("open") == [] and dispatcher.messages == []
+
+
+async def test_asking_for_a_person_inside_the_feedback_form_hands_over(dispatcher, domain) -> None:
+    text = "thôi cho tôi gặp cán bộ"
+    tracker = make_tracker(text, "request_human", events=_feedback_form_asking_then(text))
+    events = await ActionRequestHuman().run(dispatcher, tracker, domain)
+    assert {"event": "pause", "timestamp": None} in events
+    assert len(records().handoffs("open")) == 1
+
+
 async def test_fallback_records_the_question_and_offers_a_human_the_second_time(dispatcher, domain) -> None:
     first = make_tracker("abc xyz 0912345678", "nlu_fallback")
     events = await ActionFallback().run(dispatcher, first, domain)

@@ -1,6 +1,13 @@
 import pytest
 
-from bot.services.form_inputs import NO_CONTACT, contact, feedback_content, owner_digits, yes_or_no
+from bot.services.form_inputs import (
+    NO_CONTACT,
+    asks_for_a_person,
+    contact,
+    feedback_content,
+    owner_digits,
+    yes_or_no,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,3 +41,20 @@ def test_yes_or_no(text: str, answer: bool | None) -> None:
 def test_feedback_needs_a_few_words() -> None:
     assert feedback_content("  chậm  ") is None
     assert feedback_content("cán bộ xã trả hồ sơ chậm") == "cán bộ xã trả hồ sơ chậm"
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("cho tôi gặp cán bộ", True),
+        ("cho toi gap can bo", True),
+        ("chuyển cho nhân viên", True),
+        ("tôi muốn nói chuyện với người thật", True),
+        ("nhờ cán bộ gọi lại cho tôi", True),
+        ("Cán bộ ở bộ phận một cửa xã trả hồ sơ chậm 5 ngày", False),
+        ("nhân viên một cửa thái độ không tốt", False),
+        ("", False),
+    ],
+)
+def test_asking_for_a_person_is_told_from_complaining_about_one(text: str, asks: bool) -> None:
+    assert asks_for_a_person(text) is asks

@@ -17,6 +17,13 @@ def _db(stack) -> Path:
     return Path(stack.rasa.args[stack.rasa.args.index("--endpoints") + 1]).parent / "citizenbot.db"
 
 
+def _stored_ticket(stack, reply: str) -> tuple:
+    """The stored feedback row (content, contact, consent) of the ticket a reply announces."""
+    ticket = reply.split("mã ")[1].split()[0]
+    query = "SELECT content, contact, consent FROM feedback_tickets WHERE ticket = ?"
+    return sqlite3.connect(_db(stack)).execute(query, (ticket,)).fetchone()
+
+
 def test_the_owner_gets_the_dossier_status(stack) -> None:
     assert "mã hồ sơ" in _texts(stack.say("e2e-dossier", "tra cuu ho so"))
     assert "4 số cuối" in _texts(stack.say("e2e-dossier", "000.00.04.H51-261118-0002"))
@@ -46,13 +53,11 @@ def test_feedback_gets_a_ticket_and_is_stored(stack) -> None:
     stack.say("e2e-feedback", "Cán bộ ở bộ phận một cửa xã trả hồ sơ chậm 5 ngày")
     assert "đồng ý" in _texts(stack.say("e2e-feedback", "0912345678"))
     reply = _texts(stack.say("e2e-feedback", "đồng ý"))
-    ticket = reply.split("mã ")[1].split()[0]
-    row = (
-        sqlite3.connect(_db(stack))
-        .execute("SELECT content, contact, consent FROM feedback_tickets WHERE ticket = ?", (ticket,))
-        .fetchone()
+    assert _stored_ticket(stack, reply) == (
+        "Cán bộ ở bộ phận một cửa xã trả hồ sơ chậm 5 ngày",
+        "0912345678",
+        1,
     )
-    assert row == ("Cán bộ ở bộ phận một cửa xã trả hồ sơ chậm 5 ngày", "0912345678", 1)
 
 
 def test_a_complaint_about_an_official_inside_the_form_is_not_a_handoff(stack) -> None:
@@ -61,13 +66,7 @@ def test_a_complaint_about_an_official_inside_the_form_is_not_a_handoff(stack) -
     reply = _texts(stack.say("e2e-feedback-official", "chuyên viên ở phường không có mặt cả buổi sáng"))
     assert "số điện thoại hoặc email" in reply and "mã yêu cầu" not in reply
     reply = _texts(stack.say("e2e-feedback-official", "không"))
-    ticket = reply.split("mã ")[1].split()[0]
-    row = (
-        sqlite3.connect(_db(stack))
-        .execute("SELECT content FROM feedback_tickets WHERE ticket = ?", (ticket,))
-        .fetchone()
-    )
-    assert row == ("chuyên viên ở phường không có mặt cả buổi sáng",)
+    assert _stored_ticket(stack, reply)[0] == "chuyên viên ở phường không có mặt cả buổi sáng"
     handoffs = sqlite3.connect(_db(stack)).execute(
         "SELECT 1 FROM handoff_requests WHERE sender_id = ?", ("e2e-feedback-official",)
     )

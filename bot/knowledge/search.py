@@ -8,7 +8,7 @@ the knowledge base answers this question well enough to name it).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from bot.knowledge.analysis import (
 )
 from bot.knowledge.bm25 import BM25Field
 from bot.knowledge.embedding import Embedder
+from bot.knowledge.faq_match import FaqMatcher
 from bot.knowledge.model import FaqEntry, Procedure
 from bot.text.vietnamese import strip_diacritics
 
@@ -97,9 +98,6 @@ def dense_passage(procedure: Procedure) -> str:
 
 
 SECOND_STAGE_CANDIDATES = 50
-# An FAQ entry answers a question only if its questions contain most of what the citizen said (idf-weighted):
-# "sửa ngày sinh trong giấy khai sinh" shares "giấy khai sinh" with the fee FAQ but is not about fees.
-FAQ_MIN_COVERAGE = 0.7
 
 
 @dataclass(frozen=True)
@@ -242,21 +240,7 @@ class SearchEngine:
         self.dense_max_syllables = 24
         self._query_cache: dict[str, np.ndarray] = {}
         self.faq = faq or []
-        faq_docs = [document_terms(" ; ".join(e.questions)) for e in self.faq]
-        self.faq_bm25 = BM25Field([[strip_diacritics(t) for t in d] for d in faq_docs]) if self.faq else None
-        self._faq_words = [{strip_diacritics(s) for q in e.questions for s in syllables(q)} for e in self.faq]
-        # Close enough to an FAQ entry: about as high as its own best question scores against it.
-        self._faq_self_scores = (
-            [
-                max(
-                    float(self.faq_bm25.scores(weighted_terms(analyze_query(q), plain=True))[i])
-                    for q in e.questions
-                )
-                for i, e in enumerate(self.faq)
-            ]
-            if self.faq_bm25 is not None
-            else []
-        )
+        self.faq_matcher = FaqMatcher(self.faq, self.fields["name"][0])
 
     def with_faq(self, faq: list[FaqEntry]) -> SearchEngine:
         """A new engine sharing everything but the FAQ (cheap: the procedure indexes are reused)."""
@@ -366,7 +350,7 @@ class SearchEngine:
                 fused[index] -= CENTRAL_PENALTY
             if self._variant_words[index] - stage.query_plain:
                 fused[index] -= VARIANT_PENALTY
-        faq_entry, faq_codes = self._faq_match(stage.restored)
+        faq_entry, faq_codes = self.faq_matcher.match(stage.restored)
         for code in faq_codes:
             if code in self.by_code:
                 fused[self.by_code[code]] += 0.3
@@ -419,35 +403,3 @@ class SearchEngine:
                 self._query_cache.clear()
             self._query_cache[text] = cached
         return cached
-
-    def _faq_match(self, query: AnalyzedQuery) -> tuple[FaqEntry | None, tuple[str, ...]]:
-        """A curated FAQ entry that matches the question closely, with its linked procedures."""
-        if not self.faq or self.faq_bm25 is None:
-            return None, ()
-        # The citizen's own words decide: an alias expansion says which procedure, not which question.
-        own_words = replace(query, expansions=())
-        scores = self.faq_bm25.scores(weighted_terms(own_words, plain=True))
-        best = int(np.argmax(scores))
-        if scores[best] <= 0:
-            return None, ()
-        entry = self.faq[best]
-        own = self._faq_self_scores[best]
-        if own <= 0 or scores[best] / own < 0.75:
-            return None, ()
-        if self._faq_coverage(own_words, best) < FAQ_MIN_COVERAGE:
-            return None, ()
-        return entry, entry.procedure_codes
-
-    def _faq_coverage(self, query: AnalyzedQuery, entry_index: int) -> float:
-        """Idf-weighted share of the question's words that the FAQ entry's questions contain."""
-        name_index = self.fields["name"][0]
-        words = self._faq_words[entry_index]
-        total = got = 0.0
-        for syllable, weight in zip(query.syllables, query.weights):
-            if weight <= 0:
-                continue
-            plain = strip_diacritics(syllable)
-            value = weight * name_index.idf_weight(plain)
-            total += value
-            got += value if plain in words else 0.0
-        return got / total if total > 0 else 0.0

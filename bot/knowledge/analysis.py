@@ -125,11 +125,18 @@ def concept_rules(path: str = str(KB_DIR / "synonyms.yml")) -> tuple[ConceptRule
     )
 
 
-def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+def _phrase_starts(tokens: list[str], phrase: tuple[str, ...]) -> list[int]:
+    """Where a listed phrase occurs in the question's syllables (see :func:`_same`)."""
     size = len(phrase)
-    return any(
-        all(_same(t, p) for t, p in zip(tokens[i : i + size], phrase)) for i in range(len(tokens) - size + 1)
-    )
+    return [
+        i
+        for i in range(len(tokens) - size + 1)
+        if all(_same(t, p) for t, p in zip(tokens[i : i + size], phrase))
+    ]
+
+
+def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    return bool(_phrase_starts(tokens, phrase))
 
 
 def _concepts(tokens: list[str]) -> list[str]:
@@ -167,13 +174,10 @@ def _same(typed: str, listed: str) -> bool:
 def _mark(
     tokens: list[str], phrases: tuple[tuple[str, ...], ...], weights: list[float], value: float
 ) -> None:
-    n = len(tokens)
     for phrase in phrases:
         size = len(phrase)
-        for i in range(n - size + 1):
-            if all(_same(t, p) for t, p in zip(tokens[i : i + size], phrase)) and all(
-                w == 1.0 for w in weights[i : i + size]
-            ):
+        for i in _phrase_starts(tokens, phrase):
+            if all(w == 1.0 for w in weights[i : i + size]):
                 for j in range(i, i + size):
                     weights[j] = value
 

@@ -9,11 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.errors import ConfigurationError
+from bot.services.application import application
 from bot.services.handoff import transcript
 from bot.services.office import OfficeTopic, describe
-from bot.services.records import records
-from bot.settings import current_settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +30,14 @@ def failure_events(tracker: Tracker, failed: bool) -> tuple[list[dict[str, Any]]
 
 def queue_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
     """Create (or find) the conversation's handoff request, tell hours and hotline, and pause the bot."""
-    request = records().open_handoff(tracker.sender_id, reason, transcript(list(tracker.events)))
+    app = application()
+    request = app.records.open_handoff(tracker.sender_id, reason, transcript(list(tracker.events)))
     logger.info("handoff request %s queued (%s)", request.ticket, reason)
     # The custom part tells the web widget to start fetching the civil servant's replies.
     dispatcher.utter_message(
         response="utter_handoff_queued", ticket=request.ticket, json_message={"handoff": request.ticket}
     )
-    try:
-        contacts = describe(current_settings(), [OfficeTopic.HOURS, OfficeTopic.HOTLINE])
-    except ConfigurationError:
-        contacts = ""
+    contacts = describe(app.settings, [OfficeTopic.HOURS, OfficeTopic.HOTLINE])
     if contacts:
         dispatcher.utter_message(text=contacts)
     return [SlotSet("failed_turns", 0.0), ConversationPaused()]

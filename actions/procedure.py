@@ -1,4 +1,7 @@
-"""Answers about a procedure's aspects (documents, fee, time, place, steps, legal basis…) with a citation."""
+"""Answers about a procedure's aspects (documents, fee, time, place, steps, legal basis…) with a citation.
+
+The decision is :func:`bot.services.turn.plan_turn`'s; this module renders its plan as utterances and events.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +14,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import FAILURES_BEFORE_HANDOFF, HUMAN_BUTTON, failure_events, queue_handoff
-from bot.errors import CitizenBotError, ConfigurationError
-from bot.knowledge.analysis import analyze_query
+from bot.errors import CitizenBotError
 from bot.knowledge.model import Procedure
-from bot.services.answer_policy import CLARIFY_CANDIDATES, Decision, candidate_list, decide
-from bot.services.knowledge_access import knowledge
+from bot.services.application import application
+from bot.services.candidates import Candidate, numbered
 from bot.services.procedure_answers import ASPECT_BUTTONS, Aspect, compose
-from bot.services.records import records
-from bot.settings import current_settings
+from bot.services.turn import ReplyKind, ReplyPlan, Turn, plan_turn
 
 logger = logging.getLogger(__name__)
 
@@ -40,34 +41,73 @@ def _aspect_buttons(procedure: Procedure, exclude: Aspect) -> list[dict[str, str
     return aspects + RATING_BUTTONS
 
 
-def _hotline() -> str:
-    try:
-        return current_settings().centre.hotline
-    except ConfigurationError:
-        return ""
+def _candidate_buttons(candidates: tuple[Candidate, ...], aspect: Aspect) -> list[dict[str, str]]:
+    """One button per candidate; its payload asks the same aspect of the chosen procedure."""
+    return [
+        {"title": c.title, "payload": f"/{aspect.value}" + json.dumps({"procedure_code": c.code})}
+        for c in candidates
+    ]
 
 
-def _record(tracker: Tracker, reason: str, confidence: float | None, codes: list[str]) -> None:
+def _record(tracker: Tracker, plan: ReplyPlan) -> None:
     """Keep a question the assistant was unsure about for staff review (redacted by the store)."""
+    if plan.record_reason is None:
+        return
     message = tracker.latest_message or {}
-    records().record_unanswered(
+    application().records.record_unanswered(
         tracker.sender_id,
         str(message.get("text") or ""),
-        reason=reason,
+        reason=plan.record_reason,
         intent=(message.get("intent") or {}).get("name"),
-        confidence=confidence,
-        candidates=codes,
+        confidence=plan.confidence,
+        candidates=list(plan.searched),
     )
 
 
-def _candidate_buttons(codes_names: list[tuple[str, str]]) -> list[dict[str, str]]:
-    return [
-        {
-            "title": name if len(name) <= 80 else name[:79] + "…",
-            "payload": "/ask_procedure" + json.dumps({"procedure_code": code}),
-        }
-        for code, name in codes_names
-    ]
+def render(dispatcher: CollectingDispatcher, tracker: Tracker, plan: ReplyPlan) -> list[dict[str, Any]]:
+    """Utter the plan's reply; the events it leaves (procedure under discussion, failure count)."""
+    _record(tracker, plan)
+    remember = [SlotSet("procedure_code", plan.procedure.code)] if plan.procedure is not None else []
+    if plan.kind is ReplyKind.ASK_WHICH:
+        dispatcher.utter_message(response="utter_ask_which_procedure")
+        return []
+    if plan.kind is ReplyKind.UNSURE:
+        events, failures = failure_events(tracker, True)
+        if failures >= FAILURES_BEFORE_HANDOFF:
+            dispatcher.utter_message(response="utter_handing_over")
+            return queue_handoff(dispatcher, tracker, "repeated_failures")
+        dispatcher.utter_message(
+            response="utter_procedure_unsure",
+            hotline=application().settings.centre.hotline,
+            buttons=_candidate_buttons(plan.candidates, plan.aspect) + [HUMAN_BUTTON],
+        )
+        return events
+    succeeded = failure_events(tracker, False)[0]
+    if plan.kind is ReplyKind.CLARIFY:
+        dispatcher.utter_message(
+            response="utter_which_of_these_procedures",
+            candidates=numbered(plan.candidates),
+            buttons=_candidate_buttons(plan.candidates, plan.aspect),
+        )
+        return succeeded
+    assert plan.procedure is not None
+    if plan.kind is ReplyKind.FAQ and plan.faq is not None:
+        cited = plan.procedure
+        dispatcher.utter_message(
+            text=f"{plan.faq.answer}\nNguồn: {cited.name} (mã {cited.code}): {cited.url}",
+            buttons=_aspect_buttons(cited, plan.aspect),
+        )
+        return remember + succeeded
+    dispatcher.utter_message(
+        text=compose(plan.procedure, plan.aspect), buttons=_aspect_buttons(plan.procedure, plan.aspect)
+    )
+    if plan.kind is ReplyKind.ANSWER_WITH_ALTERNATIVES and plan.candidates:
+        dispatcher.utter_message(
+            response="utter_other_candidates",
+            candidates=numbered(plan.candidates),
+            buttons=_candidate_buttons(plan.candidates, plan.aspect),
+        )
+    return remember + succeeded
 
 
 async def answer_procedure(
@@ -79,79 +119,23 @@ async def answer_procedure(
     follow-up; None means nothing was said, so the caller answers.
     """
     message = tracker.latest_message or {}
-    text = message.get("text") or ""
+    turn = Turn(
+        text=str(message.get("text") or ""),
+        aspect=aspect,
+        chosen_code=next(tracker.get_latest_entity_values("procedure_code"), None),
+        current_code=tracker.get_slot("procedure_code"),
+        nlu_unsure=nlu_unsure,
+    )
+    app = application()
     try:
-        engine = knowledge().engine
+        plan = plan_turn(turn, app.knowledge.engine, app.policy)
     except CitizenBotError as error:
         logger.error("knowledge base unavailable: %s", error)
         dispatcher.utter_message(response="utter_service_unavailable")
         return []
-    chosen = next(tracker.get_latest_entity_values("procedure_code"), None)
-    current = None if nlu_unsure else tracker.get_slot("procedure_code")
-    procedure: Procedure | None = None
-    if chosen and chosen in engine.by_code:
-        procedure = engine.procedures[engine.by_code[chosen]]
-    else:
-        query = analyze_query(text)
-        # A follow-up ("còn lệ phí thì sao?") names no procedure: it has fewer than two topic syllables.
-        names_something = sum(w >= 1.0 for w in query.weights) >= 2 or bool(query.expansions)
-        result = engine.search(text, 5) if names_something and not text.startswith("/") else None
-        decision = decide(result, nlu_unsure) if result is not None else None
-        if result is not None and result.top is not None and decision is Decision.CLARIFY:
-            _record(
-                tracker,
-                "clarification",
-                result.confidence,
-                [h.code for h in result.hits[:CLARIFY_CANDIDATES]],
-            )
-            dispatcher.utter_message(
-                response="utter_which_of_these_procedures",
-                candidates=candidate_list(result),
-                buttons=_candidate_buttons([(h.code, h.name) for h in result.hits[:CLARIFY_CANDIDATES]]),
-            )
-            return failure_events(tracker, False)[0]
-        if result is not None and result.top is not None and decision is Decision.ANSWER:
-            if result.faq is not None and aspect in (
-                Aspect.OVERVIEW,
-                Aspect.FEE,
-                Aspect.CONDITIONS,
-                Aspect.WHERE,
-            ):
-                cited = engine.procedures[engine.by_code[result.top.code]]
-                dispatcher.utter_message(
-                    text=f"{result.faq.answer}\nNguồn: {cited.name} (mã {cited.code}): {cited.url}",
-                    buttons=_aspect_buttons(cited, aspect),
-                )
-                return [SlotSet("procedure_code", cited.code)]
-            procedure = engine.procedures[engine.by_code[result.top.code]]
-            if result.ambiguous and len(result.hits) > 1:
-                _record(tracker, "ambiguous", result.confidence, [h.code for h in result.hits[:4]])
-                dispatcher.utter_message(text=compose(procedure, aspect))
-                dispatcher.utter_message(
-                    response="utter_other_candidates",
-                    buttons=_candidate_buttons([(h.code, h.name) for h in result.hits[1:4]]),
-                )
-                return [SlotSet("procedure_code", procedure.code), *failure_events(tracker, False)[0]]
-        elif current and current in engine.by_code:
-            procedure = engine.procedures[engine.by_code[current]]  # a follow-up about the same procedure
-        elif result is not None and not nlu_unsure:
-            reason = "nlu_fallback" if nlu_unsure else "low_confidence"
-            _record(tracker, reason, result.confidence, [h.code for h in result.hits[:3]])
-            # Unsure: the closest candidates, and a civil servant always one click away.
-            events, failures = failure_events(tracker, True)
-            if failures >= FAILURES_BEFORE_HANDOFF:
-                dispatcher.utter_message(response="utter_handing_over")
-                return queue_handoff(dispatcher, tracker, "repeated_failures")
-            buttons = _candidate_buttons([(h.code, h.name) for h in result.hits[:3]]) + [HUMAN_BUTTON]
-            dispatcher.utter_message(response="utter_procedure_unsure", hotline=_hotline(), buttons=buttons)
-            return events
-    if procedure is None:
-        if nlu_unsure:
-            return None
-        dispatcher.utter_message(response="utter_ask_which_procedure")
-        return []
-    dispatcher.utter_message(text=compose(procedure, aspect), buttons=_aspect_buttons(procedure, aspect))
-    return [SlotSet("procedure_code", procedure.code), *failure_events(tracker, False)[0]]
+    if plan.kind is ReplyKind.PASS:
+        return None
+    return render(dispatcher, tracker, plan)
 
 
 class ActionAnswerProcedure(Action):

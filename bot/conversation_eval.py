@@ -1,38 +1,36 @@
-"""Conversation-level figures for `make eval`: test-story accuracy and citations over REST.
+"""Conversation-level figures for `make eval`: test-story accuracy, what citizens get over REST, the curve.
 
-Over REST through both real servers: the share of questions whose reply cites a gold procedure, and the
-share answered with a confident citation of a wrong one.
+Over REST through both real servers, one new conversation per question, from the first reply: direct
+(cites a gold procedure), reach (gold cited or one click away), misled (a wrong procedure cited, gold not
+offered) and, out of the catalogue, confident wrong (any procedure cited) — for faq_dev's tune half, held
+half and whole (``bot.knowledge.evaluate.split_by_procedure``), the colloquial chat questions as written and
+without diacritics, and the out-of-catalogue questions; retrieval's hit@5 beside reach (its upper bound).
+Then the answer policy's curve (``bot.policy_curve``) on the tune half, with the chosen point checked on
+the other sets.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 
-from bot.devstack import ROOT, running_stack
-from bot.knowledge.evaluate import read_questions
+from bot.devstack import ROOT, Stack, running_stack
+from bot.knowledge.evaluate import LabelledQuestion, evaluate, read_questions, split_by_procedure
+from bot.policy_curve import CachedEngine, RoutedQuestion, best, curve, figures, route, table
+from bot.reply_scoring import reply_outcome, shares
+from bot.services.application import application
+from bot.text.vietnamese import strip_diacritics
 
-CITATION = re.compile(r"Nguồn: .*?\(mã (\d+\.\d{6})\)")
-CHOICE = re.compile(r'"procedure_code": "(\d+\.\d{6})"')
-DEV = ROOT.parent / "shared" / "data" / "eval" / "faq_dev.jsonl"
-NOT_IN_CATALOGUE = ROOT.parent / "shared" / "data" / "eval" / "faq_dev_not_in_catalogue.jsonl"
-
-
-def cited_codes(messages: list[dict]) -> list[str]:
-    """Procedure codes the replies present as the answer's source (not the candidates offered as buttons)."""
-    return [code for message in messages for code in CITATION.findall(message.get("text") or "")]
-
-
-def offered_codes(messages: list[dict]) -> list[str]:
-    """Procedure codes offered as choices (candidate buttons), when the assistant asks back or is unsure."""
-    payloads = [b.get("payload") or "" for m in messages for b in m.get("buttons") or []]
-    return [code for p in payloads if p.startswith("/ask_procedure") for code in CHOICE.findall(p)]
+EVAL_DIR = ROOT.parent / "shared" / "data" / "eval"
+DEV = EVAL_DIR / "faq_dev.jsonl"
+NOT_IN_CATALOGUE = EVAL_DIR / "faq_dev_not_in_catalogue.jsonl"
+COLLOQUIAL = ROOT / "tests" / "data" / "colloquial_questions.jsonl"
 
 
 def story_accuracy(report: Path) -> str:
@@ -46,55 +44,87 @@ def story_accuracy(report: Path) -> str:
     )
 
 
-def rest_figures(dev: Path, not_in_catalogue: Path) -> dict[str, float | int]:
-    """Ask every question as a new conversation over REST; score the citations in the replies."""
-    with tempfile.TemporaryDirectory() as workdir, running_stack(Path(workdir)) as stack:
-        figures: dict[str, float | int] = {}
-        latencies: list[float] = []
-        for name, path in (("dev", dev), ("not_in_catalogue", not_in_catalogue)):
-            questions = read_questions(path)
-            gold_cited = wrong_cited = confident = gold_offered = 0
-            for number, item in enumerate(questions):
-                started = time.perf_counter()
-                replies = stack.say(f"eval-{name}-{number}", item.question)
-                latencies.append((time.perf_counter() - started) * 1000)
-                codes = cited_codes(replies)
-                confident += bool(codes)
-                gold_cited += bool(set(codes) & set(item.gold_codes))
-                wrong_cited += bool(codes) and not set(codes) & set(item.gold_codes)
-                gold_offered += not codes and bool(set(offered_codes(replies)) & set(item.gold_codes))
-            n = len(questions) or 1
-            figures[f"{name}_n"] = len(questions)
-            figures[f"{name}_cited_gold"] = round(gold_cited / n, 4)
-            figures[f"{name}_confident_wrong"] = round(wrong_cited / n, 4)
-            figures[f"{name}_answered_with_citation"] = round(confident / n, 4)
-            figures[f"{name}_gold_offered_as_choice"] = round(gold_offered / n, 4)
-        figures["rest_ms_p50"] = round(float(np.percentile(latencies, 50)), 1)
-        figures["rest_ms_p95"] = round(float(np.percentile(latencies, 95)), 1)
-        return figures
+def question_sets(dev: Path, not_in_catalogue: Path, colloquial: Path) -> dict[str, list[LabelledQuestion]]:
+    """The sets measured, by name."""
+    whole = read_questions(dev)
+    tune, held = split_by_procedure(whole)
+    chat = read_questions(colloquial)
+    stripped = [LabelledQuestion(strip_diacritics(q.question), q.gold_codes) for q in chat]
+    return {
+        "faq_dev tune half": tune,
+        "faq_dev held half": held,
+        "faq_dev whole": whole,
+        "colloquial": chat,
+        "colloquial, no diacritics": stripped,
+        "not in catalogue": read_questions(not_in_catalogue),
+    }
+
+
+def _parse(stack: Stack, text: str) -> dict:
+    response = httpx.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=60)
+    response.raise_for_status()
+    return dict(response.json())
 
 
 def main() -> None:
-    """Command line: print story accuracy and the REST figures."""
+    """Command line: print story accuracy, the REST figures, and the policy curve."""
     parser = argparse.ArgumentParser(description=__doc__)
-    report = ROOT / "results" / "eval_stories" / "story_report.json"
-    parser.add_argument("--story-report", type=Path, default=report)
+    parser.add_argument(
+        "--story-report", type=Path, default=ROOT / "results" / "eval_stories" / "story_report.json"
+    )
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--not-in-catalogue", type=Path, default=NOT_IN_CATALOGUE)
+    parser.add_argument("--colloquial", type=Path, default=COLLOQUIAL)
     args = parser.parse_args()
     print(story_accuracy(args.story_report))
-    figures = rest_figures(args.dev, args.not_in_catalogue)
+    sets = question_sets(args.dev, args.not_in_catalogue, args.colloquial)
+    routed: dict[str, list[RoutedQuestion]] = {}
+    latencies: list[float] = []
+    print("\nOver REST, both real servers, one new conversation per question, first reply:")
+    print("| set | n | direct | reach | misled | cites (outside: confident wrong) | retrieval hit@5 |")
+    print("|---|---|---|---|---|---|---|")
+    app = application()
+    engine = CachedEngine(app.knowledge.engine)
+    with tempfile.TemporaryDirectory() as workdir, running_stack(Path(workdir)) as stack:
+        for set_number, (name, questions) in enumerate(sets.items()):
+            outcomes = []
+            for number, item in enumerate(questions):
+                started = time.perf_counter()
+                replies = stack.say(f"eval-{set_number}-{number}", item.question)
+                latencies.append((time.perf_counter() - started) * 1000)
+                outcomes.append(reply_outcome(replies, item.gold_codes))
+            routed[name] = [route(q, _parse(stack, q.question)) for q in questions]
+            got = shares(outcomes)
+            labelled = bool(questions) and bool(questions[0].gold_codes)
+            hit5 = f"{evaluate(engine.search, questions)['hit@5']:.3f}" if labelled else "—"
+            print(
+                f"| {name} | {len(questions)} | {got['direct']:.3f} | {got['reach']:.3f} "
+                f"| {got['misled']:.3f} | {got['cites']:.3f} | {hit5} |"
+            )
     print(
-        f"over REST, one new conversation per question ({figures['dev_n']} dev, "
-        f"{figures['not_in_catalogue_n']} not in the catalogue):\n"
-        f"  faq_dev: reply cites a gold procedure {figures['dev_cited_gold']:.3f} (goal ≥ 0.75); "
-        f"cites a wrong one {figures['dev_confident_wrong']:.3f}; asks back offering the gold procedure "
-        f"{figures['dev_gold_offered_as_choice']:.3f}\n"
-        f"  not in catalogue: confident wrong citation {figures['not_in_catalogue_confident_wrong']:.3f} "
-        f"(goal ≤ 0.20)\n"
-        f"  latency per reply p50 {figures['rest_ms_p50']} ms, p95 {figures['rest_ms_p95']} ms"
+        f"latency per reply over REST: p50 {np.percentile(latencies, 50):.0f} ms, "
+        f"p95 {np.percentile(latencies, 95):.0f} ms ({len(latencies)} replies)"
     )
-    print(json.dumps(figures, ensure_ascii=False))
+    points = curve(routed["faq_dev tune half"], routed["not in catalogue"], engine, app.policy)
+    print("\nAnswer policy curve on the tune half (simulated on the NLU's real parses; undominated points):")
+    print(table(points, app.policy))
+    chosen = best(points)
+    for label, policy in (
+        ("configured", app.policy),
+        ("chosen by the rule", chosen.policy if chosen else None),
+    ):
+        if policy is None:
+            continue
+        print(
+            f"\n{label}: cite ≥ {policy.answer}, alone ≥ {policy.answer_alone}, "
+            f"NLU fallback +{policy.nlu_fallback_extra} (simulated):"
+        )
+        for name, items in routed.items():
+            got = figures(items, engine, policy)
+            print(
+                f"  {name}: direct {got['direct']:.3f} reach {got['reach']:.3f} misled {got['misled']:.3f} "
+                f"cites {got['cites']:.3f}"
+            )
 
 
 if __name__ == "__main__":

@@ -1,41 +1,61 @@
-"""When the assistant answers a procedure question, asks back with candidates, or says it is unsure.
+"""How sure retrieval must be before the assistant cites a procedure as its answer.
 
-Retrieval's own ``abstain`` flag (confidence < 0.31) is the evaluation contract of `citizenbot kb eval`;
-a conversation is stricter, because a confidently wrong procedure costs a citizen a wasted trip. Measured
-over REST on faq_dev (215) and faq_dev_not_in_catalogue (300), with answer thresholds for (NLU understood,
-NLU fell back): (0.32, 0.32) cite gold 0.595 / confident-wrong out of catalogue 0.543; (0.4, 0.5) 0.535 /
-0.310; (0.5, 0.6) 0.433 / 0.160, the gold procedure being among the offered choices for another 0.326.
-The product uses (0.5, 0.6): between the abstain flag and the threshold it asks back with the candidates.
+Four replies, from most to least sure (issue 9): the answer alone; the answer *and* the next candidates as
+buttons; "which of these?" with up to five candidates; an honest "not sure" with the candidates, the hotline
+and a civil servant. Only the first two cite a procedure, so only they can mislead a citizen or answer a
+question whose procedure is not in the catalogue at all; the last two still leave the right procedure one
+click away when retrieval has it among its candidates.
+
+The thresholds are read off the curve ``make eval`` prints (``bot.conversation_eval``, ``bot.policy_curve``):
+for each set of thresholds, the share of faq_dev questions reached (the gold procedure cited or offered),
+misled (a wrong procedure cited, the gold one not offered) and of out-of-catalogue questions answered with
+a citation. They were chosen on the *tune* half of faq_dev and the out-of-catalogue set, then checked on the
+held half and on the colloquial chat questions (figures in `make eval` and in issue 9's closing note).
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from bot.knowledge.search import SearchResult
-
-ANSWER_CONFIDENCE = 0.5
-# A question the NLU could not classify (long, formal, unusual) needs more certainty from retrieval.
-ANSWER_CONFIDENCE_AFTER_NLU_FALLBACK = 0.6
-CLARIFY_CANDIDATES = 3
 
 
 class Decision(enum.Enum):
     """What to do with a search result."""
 
-    ANSWER = "answer"
-    CLARIFY = "clarify"  # ask which of the top candidates is meant
-    UNSURE = "unsure"  # say so honestly, offer the closest candidates, rephrasing, hotline, a human
+    ANSWER = "answer"  # sure: the answer alone
+    ANSWER_WITH_ALTERNATIVES = "answer_with_alternatives"  # fairly sure: answer, offer the next candidates
+    CLARIFY = "clarify"  # unclear: ask which of the candidates is meant
+    UNSURE = "unsure"  # say so honestly, offer the closest candidates, the hotline, a civil servant
 
 
-def decide(result: SearchResult, nlu_unsure: bool = False) -> Decision:
-    """The decision for this result."""
-    if result.top is None or result.abstain:
-        return Decision.UNSURE
-    threshold = ANSWER_CONFIDENCE_AFTER_NLU_FALLBACK if nlu_unsure else ANSWER_CONFIDENCE
-    return Decision.ANSWER if result.confidence >= threshold else Decision.CLARIFY
+@dataclass(frozen=True)
+class AnswerPolicy:
+    """Confidence thresholds of the four replies (retrieval's calibrated confidence, 0–1)."""
+
+    # At or above: the answer alone (no alternatives cluttering a reply retrieval is sure of).
+    answer_alone: float = 0.8
+    # At or above: cite the best procedure, with the next candidates one click away.
+    answer: float = 0.55
+    # At or above: ask back with the candidates; below (or when retrieval abstains): say it is unsure.
+    clarify: float = 0.31
+    # A question the NLU could not classify (long, formal, unusual) is far from the training data: retrieval
+    # must be this much surer before citing anything.
+    nlu_fallback_extra: float = 0.05
+    # Candidates a citizen chooses from (buttons fit a phone screen).
+    candidates: int = 5
+
+    def decide(self, result: SearchResult, nlu_unsure: bool = False) -> Decision:
+        """The reply for this result."""
+        if result.top is None or result.abstain or result.confidence < self.clarify:
+            return Decision.UNSURE
+        extra = self.nlu_fallback_extra if nlu_unsure else 0.0
+        if result.confidence < self.answer + extra:
+            return Decision.CLARIFY
+        if result.confidence < self.answer_alone + extra or (result.ambiguous and len(result.hits) > 1):
+            return Decision.ANSWER_WITH_ALTERNATIVES
+        return Decision.ANSWER
 
 
-def candidate_list(result: SearchResult, limit: int = CLARIFY_CANDIDATES) -> str:
-    """The candidates as numbered lines with their codes (channels without buttons still show them)."""
-    return "\n".join(f"{n}. {hit.name} (mã {hit.code})" for n, hit in enumerate(result.hits[:limit], start=1))
+DEFAULT_POLICY = AnswerPolicy()

@@ -1,21 +1,11 @@
-"""The services process's one knowledge service (index loaded once, on first use or at start-up)."""
+"""The services process's knowledge service: the application's (see bot.services.application)."""
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
-from bot.knowledge.index import DEFAULT_INDEX_DIR, KnowledgeService
-
-_service: KnowledgeService | None = None
-_lock = threading.Lock()
+from bot.knowledge.index import KnowledgeService
+from bot.services.application import application
 
 
 def knowledge() -> KnowledgeService:
-    """The process-wide knowledge service ($CITIZENBOT_INDEX_DIR or var/index)."""
-    global _service
-    with _lock:
-        if _service is None:
-            _service = KnowledgeService(Path(os.environ.get("CITIZENBOT_INDEX_DIR", DEFAULT_INDEX_DIR)))
-        return _service
+    """The knowledge service of the process's application."""
+    return application().knowledge

@@ -274,14 +274,8 @@ class CitizenRecords:
 
 _HANDOFF_COLUMNS = "id, ticket, created_at, sender_id, reason, transcript, status"
 
-_shared: CitizenRecords | None = None
-_shared_lock = threading.Lock()
-
-
 def records() -> CitizenRecords:
-    """The process's store ($CITIZENBOT_DB or var/citizenbot.db), opened on first use."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = CitizenRecords()
-        return _shared
+    """The records store of the process's application (see bot.services.application)."""
+    from bot.services.application import application  # the application holds this module's store
+
+    return application().records

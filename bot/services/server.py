@@ -27,10 +27,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import CitizenBotError
-from bot.services.knowledge_access import knowledge
-from bot.services.records import records
+from bot.services.application import Application, install
 from bot.services.staff_api import staff_blueprint, staff_token
-from bot.settings import ProvinceSettings, load_settings
 from bot.text.redaction import install_log_redaction
 
 logger = logging.getLogger(__name__)
@@ -40,18 +38,27 @@ SENDER_ID = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)  # as the REST channel acc
 
 
 def create_app(
-    settings: ProvinceSettings | None = None,
+    application: Application | None = None,
     rasa_url: str = DEFAULT_RASA_URL,
     actions_package: str = "actions",
 ) -> Sanic:
-    """Build the services app: /webhook, /actions, /health, / (portal), /static, /api/staff."""
-    settings = settings or load_settings()
+    """Build the services app: /webhook, /actions, /health, / (portal), /static, /api/staff.
+
+    ``application`` (default: built from the environment) becomes the one the actions look up.
+    """
+    application = application or Application.from_environment()
+    install(application)
+    settings = application.settings
     executor = ActionExecutor()
     executor.register_package(actions_package)
     app = Sanic("citizenbot_services", configure_logging=False)
     app.ctx.settings = settings
     app.ctx.rasa_url = rasa_url.rstrip("/")
-    app.blueprint(staff_blueprint(app.ctx.rasa_url, staff_token(), os.environ.get("CITIZENBOT_RASA_TOKEN")))
+    app.blueprint(
+        staff_blueprint(
+            application.records, app.ctx.rasa_url, staff_token(), os.environ.get("CITIZENBOT_RASA_TOKEN")
+        )
+    )
 
     @app.exception(Exception)
     async def _internal_error(request: Request, exception: Exception) -> HTTPResponse:
@@ -96,7 +103,7 @@ def create_app(
             after = max(int(request.args.get("after", "0")), 0)
         except ValueError:
             return response.json({"error": "after phải là số"}, status=400)
-        return response.json(records().staff_messages(sender_id, after))
+        return response.json(application.records.staff_messages(sender_id, after))
 
     @app.get("/")
     async def portal_page(_: Request) -> HTTPResponse:
@@ -114,7 +121,7 @@ def create_app(
         # Load the index and embedding model before the first citizen asks (in a thread: ~2 s).
         def load() -> None:
             try:
-                knowledge().engine.search("khởi động", 1)
+                application.knowledge.engine.search("khởi động", 1)
                 logger.info("knowledge base loaded")
             except CitizenBotError as error:
                 logger.warning("knowledge base not loaded: %s", error)

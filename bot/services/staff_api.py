@@ -17,7 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.services.handoff import ResumeFailed, close_and_resume, record_staff_reply
-from bot.services.records import PROJECT_ROOT, records
+from bot.services.records import PROJECT_ROOT, CitizenRecords
 
 logger = logging.getLogger(__name__)
 TOKEN_FILE = PROJECT_ROOT / "var" / "staff_token"
@@ -36,8 +36,10 @@ def staff_token(path: Path = TOKEN_FILE) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) -> Blueprint:
-    """Routes under /api/staff."""
+def staff_blueprint(
+    store: CitizenRecords, rasa_url: str, token: str, rasa_token: str | None = None
+) -> Blueprint:
+    """Routes under /api/staff, over the application's records store."""
     staff = Blueprint("staff_api", url_prefix="/api/staff")
 
     @staff.on_request
@@ -52,7 +54,7 @@ def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) ->
         status = request.args.get("status")
         if status not in (None, "open", "closed"):
             return response.json({"error": "status phải là open hoặc closed"}, status=400)
-        return response.json([item.as_dict() for item in records().handoffs(status)])
+        return response.json([item.as_dict() for item in store.handoffs(status)])
 
     @staff.post("/handoffs/<request_id:int>/close")
     async def close_handoff(request: Request, request_id: int) -> HTTPResponse:
@@ -61,7 +63,7 @@ def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) ->
         try:
             # The call to Rasa blocks: off the event loop, so citizens' actions keep being served meanwhile.
             closed = await asyncio.to_thread(
-                close_and_resume, records(), request_id, closed_by, rasa_url, rasa_token
+                close_and_resume, store, request_id, closed_by, rasa_url, rasa_token
             )
         except ResumeFailed as error:
             logger.error("handoff %s not closed: %s", request_id, error)
@@ -76,7 +78,7 @@ def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) ->
         text = " ".join(str(body.get("text") or "").split()) if isinstance(body.get("text"), str) else ""
         if not text or len(text) > MAX_REPLY_CHARS:
             return response.json({"error": f"text: từ 1 đến {MAX_REPLY_CHARS} ký tự"}, status=400)
-        handoff = records().handoff(request_id)
+        handoff = store.handoff(request_id)
         if handoff is None or handoff.status != "open":
             return response.json({"error": "không có yêu cầu đang mở với mã này"}, status=404)
         staff_name = str(body.get("staff") or "cán bộ")[:80]
@@ -87,7 +89,7 @@ def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) ->
         except ResumeFailed as error:
             logger.error("reply in handoff %s not recorded: %s", request_id, error)
             return response.json({"error": "chưa ghi được tin nhắn vào cuộc trò chuyện"}, status=503)
-        return response.json(records().add_staff_message(handoff, staff_name, text), status=201)
+        return response.json(store.add_staff_message(handoff, staff_name, text), status=201)
 
     @staff.get("/unanswered")
     async def unanswered(request: Request) -> HTTPResponse:
@@ -95,7 +97,7 @@ def staff_blueprint(rasa_url: str, token: str, rasa_token: str | None = None) ->
             limit = min(max(int(request.args.get("limit", "100")), 1), 1000)
         except ValueError:
             return response.json({"error": "limit phải là số"}, status=400)
-        return response.json(records().unanswered(limit))
+        return response.json(store.unanswered(limit))
 
     return staff
 

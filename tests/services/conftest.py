@@ -68,15 +68,25 @@ def make_tracker(
     )  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def knowledge_service():
+    """One knowledge service (the index in var/index, loaded once) for every test of the session."""
+    from bot.services.application import knowledge_service
+
+    return knowledge_service()
+
+
 @pytest.fixture(autouse=True)
-def fresh_store(tmp_path, monkeypatch):
-    """Every test writes to its own SQLite store (the process-wide singletons are reset)."""
+def fresh_store(tmp_path, monkeypatch, knowledge_service):
+    """Every test gets its own application: its own SQLite store, the shared knowledge service."""
     import actions.dossier
-    import bot.services.records
+    from bot.services.application import Application, install
+    from bot.services.records import CitizenRecords
+    from bot.settings import load_settings
 
     monkeypatch.setenv("CITIZENBOT_DB", str(tmp_path / "citizenbot.db"))
-    bot.services.records._shared = None
+    install(Application(load_settings(), CitizenRecords(tmp_path / "citizenbot.db"), knowledge_service))
     actions.dossier._lookup.cache_clear()
     yield tmp_path / "citizenbot.db"
-    bot.services.records._shared = None
+    install(None)
     actions.dossier._lookup.cache_clear()

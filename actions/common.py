@@ -41,10 +41,3 @@ def queue_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: st
     if contacts:
         dispatcher.utter_message(text=contacts)
     return [SlotSet("failed_turns", 0.0), ConversationPaused()]
-
-
-def checked_slot(slot: str, parsed: Any, dispatcher: CollectingDispatcher, complaint: str) -> dict[str, Any]:
-    """A form validation's result: the parsed value, or None (asked again) after saying what was wrong."""
-    if parsed is None:
-        dispatcher.utter_message(response=complaint)
-    return {slot: parsed}

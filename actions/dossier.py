@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,17 +9,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import checked_slot
+from actions.form_attempts import checked_answer
 from bot.errors import ConfigurationError
-from bot.services.dossier_status import DossierLookup, Outcome, describe, make_provider
+from bot.services.application import application
+from bot.services.dossier_status import Outcome, describe
 from bot.services.form_inputs import owner_digits
-from bot.services.records import records
-from bot.settings import current_settings
-
-
-@lru_cache(maxsize=1)
-def _lookup() -> DossierLookup:
-    return DossierLookup(make_provider(current_settings().status_provider), records())
 
 
 class ValidateDossierStatusForm(FormValidationAction):
@@ -33,21 +26,32 @@ class ValidateDossierStatusForm(FormValidationAction):
     def validate_dossier_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Accept a code of the configured one-stop format; explain the format otherwise."""
-        settings = current_settings()
+        """Accept a code of the configured one-stop format; explain the format otherwise, once."""
+        settings = application().settings
         code = settings.find_dossier_code(str(value or ""))
-        if code is None:
-            example = settings.dossier_code_example
-            dispatcher.utter_message(response="utter_dossier_code_malformed", example=example)
-            return {"dossier_code": None}
-        return {"dossier_code": code}
+        return checked_answer(
+            "dossier_code",
+            code,
+            dispatcher,
+            tracker,
+            "utter_dossier_code_malformed",
+            "utter_dossier_code_given_up",
+            example=settings.dossier_code_example,
+        )
 
     def validate_phone_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Keep only the last 4 digits, whatever the citizen typed."""
         digits = owner_digits(str(value or ""))
-        return checked_slot("phone_last4", digits, dispatcher, "utter_phone_last4_malformed")
+        return checked_answer(
+            "phone_last4",
+            digits,
+            dispatcher,
+            tracker,
+            "utter_phone_last4_malformed",
+            "utter_phone_last4_given_up",
+        )
 
 
 class ActionDossierStatus(Action):
@@ -60,14 +64,14 @@ class ActionDossierStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Tell the status, or why not."""
+        """Tell the status, or why not; a form given up (no code or digits) gets the other ways to look up."""
         code, digits = tracker.get_slot("dossier_code"), tracker.get_slot("phone_last4")
         reset = [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
         if not code or not digits:
             dispatcher.utter_message(response="utter_dossier_status_howto")
             return reset
         try:
-            result = _lookup().check(tracker.sender_id, str(code), str(digits))
+            result = application().dossier_lookup.check(tracker.sender_id, str(code), str(digits))
         except ConfigurationError:
             result = None
         if result is None or result.outcome is Outcome.UNAVAILABLE:

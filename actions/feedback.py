@@ -9,9 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import checked_slot
+from actions.form_attempts import checked_answer
 from bot.services import form_inputs
-from bot.services.records import records
+from bot.services.application import application
 
 
 class ValidateFeedbackForm(FormValidationAction):
@@ -36,26 +36,49 @@ class ValidateFeedbackForm(FormValidationAction):
     def validate_feedback_content(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A few words at least."""
+        """A few words at least; a second too-short answer ends the form (nothing is sent)."""
         content = form_inputs.feedback_content(str(value or ""))
-        return checked_slot("feedback_content", content, dispatcher, "utter_feedback_too_short")
+        return checked_answer(
+            "feedback_content",
+            content,
+            dispatcher,
+            tracker,
+            "utter_feedback_too_short",
+            "utter_feedback_content_given_up",
+        )
 
     def validate_feedback_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A phone number, an e-mail, or "không"."""
+        """A phone number, an e-mail or "không"; a second unreadable answer sends the feedback without one."""
         found = form_inputs.contact(str(value or ""))
-        return checked_slot("feedback_contact", found, dispatcher, "utter_feedback_contact_malformed")
+        return checked_answer(
+            "feedback_contact",
+            found,
+            dispatcher,
+            tracker,
+            "utter_feedback_contact_malformed",
+            "utter_feedback_contact_given_up",
+            settle_with=form_inputs.NO_CONTACT,
+        )
 
     def validate_feedback_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Yes or no; asked again when unclear."""
+        """Yes or no; asked again when unclear; unclear twice is taken as no (the feedback is still sent)."""
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         answer = {"affirm": True, "deny": False}.get(str(intent)) if intent in ("affirm", "deny") else None
         if answer is None:
             answer = form_inputs.yes_or_no(str(value or ""))
-        return checked_slot("feedback_consent", answer, dispatcher, "utter_feedback_consent_unclear")
+        return checked_answer(
+            "feedback_consent",
+            answer,
+            dispatcher,
+            tracker,
+            "utter_feedback_consent_unclear",
+            "utter_feedback_consent_given_up",
+            settle_with=False,
+        )
 
 
 class ActionSubmitFeedback(Action):
@@ -69,9 +92,16 @@ class ActionSubmitFeedback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Create the ticket; the form's slots are cleared for the next one."""
+        cleared = [
+            SlotSet(slot, None) for slot in ("feedback_content", "feedback_contact", "feedback_consent")
+        ]
+        if not tracker.get_slot("feedback_content"):
+            # The form was given up before any content: nothing to send, say what else can be done.
+            dispatcher.utter_message(response="utter_feedback_not_sent")
+            return cleared
         contact = tracker.get_slot("feedback_contact")
         consent = bool(tracker.get_slot("feedback_consent")) and contact not in (None, form_inputs.NO_CONTACT)
-        ticket = records().create_feedback(
+        ticket = application().records.create_feedback(
             tracker.sender_id,
             str(tracker.get_slot("feedback_content") or ""),
             tracker.get_slot("procedure_code"),
@@ -79,7 +109,7 @@ class ActionSubmitFeedback(Action):
             consent,
         )
         dispatcher.utter_message(response="utter_feedback_received", ticket=ticket)
-        return [SlotSet(slot, None) for slot in ("feedback_content", "feedback_contact", "feedback_consent")]
+        return cleared
 
 
 class ActionRateAnswer(Action):
@@ -97,6 +127,8 @@ class ActionRateAnswer(Action):
         if rating not in ("up", "down"):
             text = (tracker.latest_message or {}).get("text") or ""
             rating = "down" if form_inputs.is_negative_rating(text) else "up"
-        records().record_rating(tracker.sender_id, tracker.get_slot("procedure_code"), rating == "up")
+        application().records.record_rating(
+            tracker.sender_id, tracker.get_slot("procedure_code"), rating == "up"
+        )
         dispatcher.utter_message(response=f"utter_thanks_rating_{rating}")
         return []

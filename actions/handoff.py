@@ -21,9 +21,9 @@ from actions.common import (
     queue_handoff,
 )
 from actions.procedure import answer_procedure
+from bot.services.application import application
 from bot.services.form_inputs import asks_for_a_person
 from bot.services.procedure_answers import Aspect
-from bot.services.records import records
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class ActionFallback(Action):
         )
         if answered is not None:
             return answered
-        records().record_unanswered(
+        application().records.record_unanswered(
             tracker.sender_id,
             str(message.get("text") or ""),
             reason="nlu_fallback",

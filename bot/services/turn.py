@@ -3,7 +3,8 @@
 What the turn knows — the citizen's text, the aspect asked, a procedure chosen by a button, the procedure
 under discussion, whether the NLU doubted the intent — and the search engine go in; a :class:`ReplyPlan`
 comes out: answer, answer with alternatives, an FAQ answer, ask back, an honest "not sure", ask which
-procedure, or pass (the NLU fallback, and the text names nothing: its caller answers). No I/O here.
+procedure, or pass (the NLU fallback, when the text names no procedure or retrieval does not recognise it
+either: its caller answers). No I/O here.
 """
 
 from __future__ import annotations
@@ -137,6 +138,10 @@ def plan_turn(turn: Turn, engine: Engine, policy: AnswerPolicy = DEFAULT_POLICY)
             record_reason="clarification",
             searched=ranked,
         )
+    if turn.nlu_unsure:
+        # Neither the NLU nor retrieval recognises the text: most likely no procedure question at all, and
+        # procedure candidates would puzzle; the NLU fallback's own reply ("tôi chưa hiểu") fits better.
+        return ReplyPlan(ReplyKind.PASS, turn.aspect, confidence=result.confidence, searched=ranked)
     # Unsure, even if a procedure was under discussion: answering that one would answer another question.
     # It stays the first choice offered, since the citizen may still be asking about it.
     offered = ([current] if current else []) + list(ranked)
@@ -145,6 +150,6 @@ def plan_turn(turn: Turn, engine: Engine, policy: AnswerPolicy = DEFAULT_POLICY)
         turn.aspect,
         candidates=_candidates(engine, offered, policy.candidates),
         confidence=result.confidence,
-        record_reason="nlu_fallback" if turn.nlu_unsure else "low_confidence",
+        record_reason="low_confidence",
         searched=ranked,
     )

@@ -79,14 +79,11 @@ def knowledge_service():
 @pytest.fixture(autouse=True)
 def fresh_store(tmp_path, monkeypatch, knowledge_service):
     """Every test gets its own application: its own SQLite store, the shared knowledge service."""
-    import actions.dossier
     from bot.services.application import Application, install
     from bot.services.records import CitizenRecords
     from bot.settings import load_settings
 
     monkeypatch.setenv("CITIZENBOT_DB", str(tmp_path / "citizenbot.db"))
     install(Application(load_settings(), CitizenRecords(tmp_path / "citizenbot.db"), knowledge_service))
-    actions.dossier._lookup.cache_clear()
     yield tmp_path / "citizenbot.db"
     install(None)
-    actions.dossier._lookup.cache_clear()

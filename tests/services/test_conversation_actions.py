@@ -4,7 +4,7 @@ from actions.dossier import ActionDossierStatus, ValidateDossierStatusForm
 from actions.feedback import ActionRateAnswer, ActionSubmitFeedback, ValidateFeedbackForm
 from actions.handoff import ActionFallback, ActionRequestHuman
 from actions.procedure import ActionAnswerProcedure
-from bot.services.records import records
+from bot.services.application import application
 from tests.services.conftest import make_tracker
 
 
@@ -69,7 +69,7 @@ async def test_feedback_with_consent_is_stored_with_a_ticket(dispatcher, domain)
     )  # fmt: skip
     events = await ActionSubmitFeedback().run(dispatcher, tracker, domain)
     ticket = dispatcher.messages[0]["ticket"]
-    stored = records().feedback(ticket)
+    stored = application().records.feedback(ticket)
     assert stored is not None and stored["contact"] == "0912345678" and stored["procedure_code"] == "1.001193"
     assert "001203004567" not in stored["content"]
     assert slot_values(events) == {
@@ -85,7 +85,7 @@ async def test_ratings_from_buttons_and_from_words(dispatcher, domain) -> None:
     down = make_tracker("câu trả lời không hữu ích", "rate_answer", slots={"procedure_code": "1.001193"})
     await ActionRateAnswer().run(dispatcher, up, domain)
     await ActionRateAnswer().run(dispatcher, down, domain)
-    assert records().rating_summary() == {"helpful": 1, "unhelpful": 1}
+    assert application().records.rating_summary() == {"helpful": 1, "unhelpful": 1}
     assert [m["response"] for m in dispatcher.messages] == [
         "utter_thanks_rating_up",
         "utter_thanks_rating_down",
@@ -97,7 +97,7 @@ async def test_handoff_queues_a_request_and_pauses(dispatcher, domain) -> None:
     tracker = make_tracker("cho tôi gặp cán bộ", "request_human", events=history, sender_id="web-42")
     events = await ActionRequestHuman().run(dispatcher, tracker, domain)
     assert {"event": "pause", "timestamp": None} in events
-    [request] = records().handoffs("open")
+    [request] = application().records.handoffs("open")
     assert request.sender_id == "web-42" and request.reason == "citizen_asked"
     assert "0912345678" not in request.transcript and "Công dân:" in request.transcript
     assert dispatcher.messages[0]["ticket"] == request.ticket
@@ -129,7 +129,7 @@ async def test_a_complaint_taken_for_a_human_request_inside_the_form_is_its_cont
         {"event": "slot", "timestamp": None, "name": "feedback_content", "value": text},
         {"event": "followup", "timestamp": None, "name": "feedback_form"},
     ]
-    assert records().handoffs("open") == [] and dispatcher.messages == []
+    assert application().records.handoffs("open") == [] and dispatcher.messages == []
 
 
 async def test_asking_for_a_person_inside_the_feedback_form_hands_over(dispatcher, domain) -> None:
@@ -137,7 +137,7 @@ async def test_asking_for_a_person_inside_the_feedback_form_hands_over(dispatche
     tracker = make_tracker(text, "request_human", events=_feedback_form_asking_then(text))
     events = await ActionRequestHuman().run(dispatcher, tracker, domain)
     assert {"event": "pause", "timestamp": None} in events
-    assert len(records().handoffs("open")) == 1
+    assert len(application().records.handoffs("open")) == 1
 
 
 async def test_fallback_records_the_question_and_offers_a_human_the_second_time(dispatcher, domain) -> None:
@@ -148,7 +148,7 @@ async def test_fallback_records_the_question_and_offers_a_human_the_second_time(
     await ActionFallback().run(dispatcher, second, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_default", "utter_offer_human"]
     assert dispatcher.messages[1]["buttons"][0]["payload"] == "/request_human"
-    questions = [row["question"] for row in records().unanswered()]
+    questions = [row["question"] for row in application().records.unanswered()]
     assert questions == ["asdfgh", "abc xyz [số điện thoại]"]
 
 
@@ -158,9 +158,9 @@ async def test_unsure_procedure_search_is_recorded_for_staff(dispatcher, domain)
     assert dispatcher.messages[0]["response"] == "utter_procedure_unsure"
     assert dispatcher.messages[0]["hotline"] == "1800 1096"
     assert dispatcher.messages[0]["buttons"][-1]["payload"] == "/request_human"
-    [row] = records().unanswered()
+    [row] = application().records.unanswered()
     assert row["reason"] == "low_confidence" and row["question"].startswith("thủ tục xin cấp phép bay")
-    assert len(row["candidates"]) == 3  # the closest procedures, offered as buttons too
+    assert len(row["candidates"]) == 5  # the closest procedures, offered as buttons too
 
 
 async def test_answers_offer_rating_buttons(dispatcher, domain) -> None:
@@ -179,5 +179,84 @@ async def test_the_third_failed_turn_in_a_row_hands_over_to_a_civil_servant(disp
         "utter_handing_over",
         "utter_handoff_queued",
     ]
-    [request] = records().handoffs("open")
+    [request] = application().records.handoffs("open")
     assert request.sender_id == "stuck-1" and request.reason == "repeated_failures"
+
+
+COMPLAINT = "Cán bộ trả hồ sơ chậm quá"
+
+
+def _form_asked(form: str, slot: str, failed_answers: list[str]) -> list[dict]:
+    """Events of a form asking ``slot`` after the citizen's earlier answers were rejected."""
+    events = [
+        {"event": "active_loop", "name": form},
+        {"event": "slot", "name": "requested_slot", "value": slot},
+    ]
+    for answer in failed_answers:
+        events += [
+            {"event": "user", "text": answer},
+            {"event": "slot", "name": slot, "value": answer},
+            {"event": "slot", "name": slot, "value": None},
+        ]
+    return events
+
+
+async def test_a_second_malformed_dossier_code_ends_the_look_up(dispatcher, domain) -> None:
+    tracker = make_tracker("HS 12345", "give_dossier_code", extracted={"dossier_code": "HS 12345"},
+                           events=_form_asked("dossier_status_form", "dossier_code", ["abc 123"]),
+                           active_loop="dossier_status_form", requested_slot="dossier_code")  # fmt: skip
+    events = await ValidateDossierStatusForm().run(dispatcher, tracker, domain)
+    assert slot_values(events) == {"dossier_code": None, "requested_slot": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_dossier_code_given_up"]
+
+
+async def test_failures_before_the_form_was_started_again_do_not_count(dispatcher, domain) -> None:
+    earlier = _form_asked("dossier_status_form", "phone_last4", ["12"]) + [
+        {"event": "active_loop", "name": None}
+    ]
+    tracker = make_tracker("số cuối 12", "give_phone_digits", extracted={"phone_last4": "số cuối 12"},
+                           events=earlier + _form_asked("dossier_status_form", "phone_last4", []),
+                           active_loop="dossier_status_form", requested_slot="phone_last4")  # fmt: skip
+    events = await ValidateDossierStatusForm().run(dispatcher, tracker, domain)
+    assert slot_values(events) == {"phone_last4": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_phone_last4_malformed"]
+
+
+async def test_a_look_up_given_up_says_what_to_do_instead(dispatcher, domain) -> None:
+    events = await ActionDossierStatus().run(dispatcher, make_tracker(slots={"dossier_code": None}), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_dossier_status_howto"]
+    assert slot_values(events) == {"dossier_code": None, "phone_last4": None}
+
+
+async def test_a_second_unreadable_contact_sends_the_feedback_without_one(dispatcher, domain) -> None:
+    tracker = make_tracker("gọi vào số nhà", "nlu_fallback", slots={"feedback_content": COMPLAINT},
+                           extracted={"feedback_contact": "gọi vào số nhà"},
+                           events=_form_asked("feedback_form", "feedback_contact", ["số tôi là 0912"]),
+                           active_loop="feedback_form", requested_slot="feedback_contact")  # fmt: skip
+    events = await ValidateFeedbackForm().run(dispatcher, tracker, domain)
+    assert slot_values(events) == {"feedback_contact": "không", "requested_slot": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_feedback_contact_given_up"]
+
+
+async def test_consent_unclear_twice_is_taken_as_no(dispatcher, domain) -> None:
+    tracker = make_tracker("tuỳ", "nlu_fallback",
+                           slots={"feedback_content": COMPLAINT, "feedback_contact": "0912345678"},
+                           extracted={"feedback_consent": "tuỳ"},
+                           events=_form_asked("feedback_form", "feedback_consent", ["để tôi xem"]),
+                           active_loop="feedback_form", requested_slot="feedback_consent")  # fmt: skip
+    events = await ValidateFeedbackForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["feedback_consent"] is False
+    assert [m["response"] for m in dispatcher.messages] == ["utter_feedback_consent_given_up"]
+
+
+async def test_a_second_too_short_content_ends_the_form_and_nothing_is_stored(dispatcher, domain) -> None:
+    tracker = make_tracker("lâu quá", "nlu_fallback", extracted={"feedback_content": "lâu quá"},
+                           events=_form_asked("feedback_form", "feedback_content", ["chậm"]),
+                           active_loop="feedback_form", requested_slot="feedback_content")  # fmt: skip
+    events = await ValidateFeedbackForm().run(dispatcher, tracker, domain)
+    assert slot_values(events) == {"feedback_content": None, "requested_slot": None}
+    await ActionSubmitFeedback().run(dispatcher, make_tracker(slots={"feedback_content": None}), domain)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_feedback_content_given_up",
+        "utter_feedback_not_sent",
+    ]

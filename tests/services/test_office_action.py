@@ -1,5 +1,5 @@
 from actions.office import ActionOfficeInfo
-from bot.settings import current_settings
+from bot.services.application import application
 from tests.services.conftest import tracker_from
 
 
@@ -10,4 +10,4 @@ async def test_office_hours_question_gets_the_hours(dispatcher, domain) -> None:
     text = dispatcher.messages[0]["text"]
     assert "Giờ làm việc" in text
     assert "Thứ Bảy" in text
-    assert current_settings().centre.hotline not in text  # only what was asked
+    assert application().settings.centre.hotline not in text  # only what was asked

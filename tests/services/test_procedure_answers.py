@@ -1,5 +1,6 @@
 import pytest
 
+from bot.knowledge.model import Procedure, SubmissionMethod
 from bot.knowledge.store import read_procedures
 from bot.services.procedure_answers import MAX_REPLY_CHARS, Aspect, compose
 
@@ -37,9 +38,48 @@ def test_legal_basis_names_document_numbers() -> None:
     assert "123/2015/NĐ-CP" in text
 
 
-def test_bare_number_time_says_the_unit_is_not_stated() -> None:
+def test_time_is_shown_with_its_unit_in_lower_case() -> None:
+    assert "• Trực tuyến, Dịch vụ bưu chính, Trực tiếp: 8 ngày làm việc" in compose(
+        PROCEDURES["1.001456"], Aspect.TIME
+    )
+
+
+def test_a_bare_number_takes_its_unit_from_the_procedures_steps() -> None:
+    # The portal shows "1"; the steps say results come "trong ngày làm việc tiếp theo".
     text = compose(PROCEDURES["1.001193"], Aspect.TIME)
-    assert "đơn vị không ghi" in text
+    assert ": 1 ngày làm việc" in text and "đơn vị lấy từ phần trình tự thực hiện" in text
+
+
+def test_a_bare_number_without_a_stated_unit_says_so_without_guessing() -> None:
+    text = compose(PROCEDURES["1.000894"], Aspect.TIME)
+    assert "• Trực tuyến, Dịch vụ bưu chính, Trực tiếp: 1\n" in text
+    assert "chỉ ghi số “1”, không ghi đơn vị" in text
+
+
+def _timed(steps: tuple[str, ...], time_text: str) -> Procedure:
+    return Procedure(
+        code="9.999999",
+        name="Thủ tục thử",
+        url="https://dichvucong.gov.vn/x",
+        catalogue="Bộ Tư pháp",
+        steps=steps,
+        submission_methods=(SubmissionMethod(method="Trực tiếp", time_text=time_text),),
+    )
+
+
+def test_a_time_limit_in_the_steps_gives_the_unit_but_a_date_does_not() -> None:
+    stated = _timed(
+        ("Bước 2: Trong thời hạn 05 ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan cấp phép.",), "5"
+    )
+    assert "• Trực tiếp: 5 ngày làm việc" in compose(stated, Aspect.TIME)
+    dated = _timed(("Áp dụng từ ngày 01 tháng 8 năm 2026.",), "1")
+    assert "không ghi đơn vị" in compose(dated, Aspect.TIME)
+
+
+def test_overview_counts_what_to_bring_not_the_portals_rows() -> None:
+    text = compose(PROCEDURES["1.000894"], Aspect.OVERVIEW)
+    assert "• Hồ sơ: 2 mẫu đơn/tờ khai và 2 giấy tờ xuất trình" in text
+    assert "23" not in text.split("Nguồn:")[0]
 
 
 def test_online_submission_answer() -> None:

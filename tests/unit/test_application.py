@@ -9,7 +9,7 @@ from bot.knowledge.embedding import SentenceTransformerEmbedder, bundled_minilm_
 from bot.knowledge.index import build_index
 from bot.knowledge.store import PROCEDURES_FILE
 from bot.services.application import Application, application, install, knowledge_service
-from bot.services.records import CitizenRecords, records
+from bot.services.records import CitizenRecords
 from bot.settings import load_settings
 
 
@@ -42,7 +42,7 @@ def test_an_installed_application_is_the_one_everything_looks_up(tmp_path, minil
     app = Application(load_settings(), CitizenRecords(tmp_path / "records.db"), service)
     install(app)
     try:
-        assert application() is app and records() is app.records
+        assert application() is app
         assert app.dossier_lookup is app.dossier_lookup  # built once
     finally:
         install(None)

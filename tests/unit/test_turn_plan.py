@@ -109,6 +109,11 @@ def test_the_nlu_fallback_passes_text_that_names_nothing_and_ignores_the_slot() 
     assert plan.kind is ReplyKind.PASS
 
 
+def test_the_nlu_fallback_passes_when_retrieval_is_unsure_too() -> None:
+    plan = plan_turn(Turn("abc xyz qwerty", nlu_unsure=True), FakeEngine(0.2, abstain=True), POLICY)
+    assert plan.kind is ReplyKind.PASS and plan.candidates == ()
+
+
 def test_the_nlu_fallback_needs_more_certainty_before_citing() -> None:
     text = "đề nghị cho biết thủ tục đăng ký khai sinh cho con"
     assert plan_turn(Turn(text), FakeEngine(0.57), POLICY).kind is ReplyKind.ANSWER_WITH_ALTERNATIVES

@@ -1,0 +1,104 @@
+"""Text that is not language (markup, symbols, SQL-like strings) gets its own intent with full confidence.
+
+A classifier trained on Vietnamese questions still puts such text somewhere, sometimes confidently
+(``<script>alert(1)</script>`` looked like four digits and started the dossier form). This component
+runs after the classifiers and overrides them, so a rule answers "tôi chưa hiểu" and no form starts.
+Button payloads ("/rate_answer{...}"), emoji, numbers, codes, phone numbers and e-mails are language
+here and are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+NON_LANGUAGE_INTENT = "non_language"
+
+# Intent payloads sent by buttons; Rasa's RegexMessageHandler reads them after the pipeline.
+_PAYLOAD = re.compile(r"^\s*/\w+(\{.*\})?\s*$", re.DOTALL)
+_MARKUP = re.compile(
+    r"</\s*[a-z][\w-]*\s*>"  # a closing tag
+    r"|<\s*(script|img|iframe|svg|style|body|html|input|form|object|embed|link|meta|div|span|a|b|i|p|br"
+    r"|table|h[1-6])\b[^<>]*>"  # an opening HTML tag
+    r"|<[a-z][\w-]*(\s+[\w-]+\s*=\s*[^<>]*)+/?>"  # any tag with attributes
+    r"|\bjavascript\s*:|\bon(error|load|click|mouseover)\s*="
+    r"|&(lt|gt|amp|quot|#\d+);|%3c|\{\{.*\}\}|\$\{.*\}|\.\./\.\./",
+    re.IGNORECASE,
+)
+_SQL = re.compile(
+    r"\bselect\b.+\bfrom\b|\bunion\s+(all\s+)?select\b|\binsert\s+into\b|\bdrop\s+(table|database)\b"
+    r"|\bdelete\s+from\b|\bupdate\s+\w+\s+set\b|\b(or|and)\s+['\"]?\d+['\"]?\s*=\s*['\"]?\d+"
+    r"|'\s*(or|and)\s+'|;\s*--|\bexec\s*\(|\bxp_cmdshell\b|\bsleep\s*\(\s*\d+\s*\)",
+    re.IGNORECASE,
+)
+# Above this share of symbol characters (letters, digits, spaces and emoji not counted) text is noise.
+MAX_SYMBOL_SHARE = 0.5
+MIN_SYMBOLS = 3
+
+
+def _is_emoji(char: str) -> bool:
+    return unicodedata.category(char) == "So" or 0x1F000 <= ord(char) <= 0x1FAFF
+
+
+def is_non_language(text: str) -> bool:
+    """True for markup, SQL-like strings and symbol-only (or mostly symbol) text."""
+    text = (text or "").strip()
+    if not text or _PAYLOAD.match(text):
+        return False
+    if _MARKUP.search(text) or _SQL.search(text):
+        return True
+    meaningful = [c for c in text if c.isalnum() or _is_emoji(c)]
+    symbols = [c for c in text if not c.isspace() and not c.isalnum() and not _is_emoji(c)]
+    if not meaningful:
+        # "???", "...", "@#$%": nothing to read; a lone emoji is a reaction, not noise.
+        return bool(symbols)
+    return len(symbols) >= MIN_SYMBOLS and len(symbols) > MAX_SYMBOL_SHARE * (len(symbols) + len(meaningful))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class NonLanguageClassifier(GraphComponent, IntentClassifier):
+    """Marks markup, symbols and SQL-like text as ``non_language`` with confidence 1, whatever came before."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """Runs after the intent classifiers it overrides."""
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """No options."""
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> NonLanguageClassifier:
+        """Create the component (see the parent class)."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Override the intent of non-language messages and drop their entities (no form may start)."""
+        for message in messages:
+            if not is_non_language(message.get(TEXT) or ""):
+                continue
+            verdict = {"name": NON_LANGUAGE_INTENT, "confidence": 1.0}
+            ranking = [
+                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != NON_LANGUAGE_INTENT
+            ]
+            message.set(INTENT, verdict, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [verdict, *ranking], add_to_output=True)
+            message.set(ENTITIES, [], add_to_output=True)
+        return messages

@@ -12,8 +12,8 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
 INDEX := var/index/manifest.json
-KB_INPUTS := knowledge_base/procedures.jsonl knowledge_base/faq.yml knowledge_base/synonyms.yml \
-	knowledge_base/query_words.yml knowledge_base/abbreviations.yml $(wildcard bot/knowledge/*.py)
+# The same list the index manifest's hash reads (bot/knowledge/inputs.py): one place to name an input.
+KB_INPUTS := $(wildcard $(shell grep -v '^\#' bot/knowledge/index_inputs.txt))
 
 .PHONY: help setup kb run train test lint eval bench clean
 

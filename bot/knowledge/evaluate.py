@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -33,6 +34,36 @@ def read_questions(path: Path) -> list[LabelledQuestion]:
                     LabelledQuestion(str(raw["question"]), tuple(str(c) for c in raw.get("gold_codes") or ()))
                 )
     return rows
+
+
+def split_by_procedure(
+    questions: list[LabelledQuestion],
+) -> tuple[list[LabelledQuestion], list[LabelledQuestion]]:
+    """Two halves of a question set that share no gold procedure: one to tune on, one kept for reporting.
+
+    Questions whose gold codes overlap stay together (connected groups); groups go, in the order of a hash
+    of their codes (deterministic, unrelated to difficulty), to whichever half has fewer questions so far.
+    """
+    parent: dict[str, str] = {}
+
+    def root(code: str) -> str:
+        while parent.setdefault(code, code) != code:
+            code = parent[code]
+        return code
+
+    for item in questions:
+        codes = list(item.gold_codes)
+        for code in codes[1:]:
+            parent[root(code)] = root(codes[0])
+    groups: dict[str, list[LabelledQuestion]] = {}
+    for item in questions:
+        key = root(item.gold_codes[0]) if item.gold_codes else "-"
+        groups.setdefault(key, []).append(item)
+    tune: list[LabelledQuestion] = []
+    held: list[LabelledQuestion] = []
+    for key in sorted(groups, key=lambda k: hashlib.sha1(k.encode("utf-8")).hexdigest()):
+        (tune if len(tune) <= len(held) else held).extend(groups[key])
+    return tune, held
 
 
 def evaluate(

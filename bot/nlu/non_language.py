@@ -21,6 +21,8 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.text.vietnamese import strip_diacritics
+
 NON_LANGUAGE_INTENT = "non_language"
 
 # Intent payloads sent by buttons; Rasa's RegexMessageHandler reads them after the pipeline.
@@ -40,6 +42,15 @@ _SQL = re.compile(
     r"|'\s*(or|and)\s+'|;\s*--|\bexec\s*\(|\bxp_cmdshell\b|\bsleep\s*\(\s*\d+\s*\)",
     re.IGNORECASE,
 )
+# A Vietnamese syllable written without its diacritics: onset, vowel nucleus, coda. Words of SQL and markup
+# ("select", "script", "table", "users") are not syllables; a message with this many of them around its
+# markup is a citizen's sentence that happens to quote code, and is read as language.
+_SYLLABLE = re.compile(
+    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"  # onset
+    r"[aeiouy]{1,3}"  # nucleus
+    r"(ch|ng|nh|[cmnpt])?"  # coda
+)
+SYLLABLES_OF_LANGUAGE = 3
 # Above this share of symbol characters (letters, digits, spaces and emoji not counted) text is noise.
 MAX_SYMBOL_SHARE = 0.5
 MIN_SYMBOLS = 3
@@ -55,7 +66,9 @@ def is_non_language(text: str) -> bool:
     if not text or _PAYLOAD.match(text):
         return False
     if _MARKUP.search(text) or _SQL.search(text):
-        return True
+        rest = _SQL.sub(" ", _MARKUP.sub(" ", text))
+        words = {strip_diacritics(w) for w in re.findall(r"[^\W\d_]+", rest.lower())}
+        return sum(bool(_SYLLABLE.fullmatch(w)) for w in words) < SYLLABLES_OF_LANGUAGE
     meaningful = [c for c in text if c.isalnum() or _is_emoji(c)]
     symbols = [c for c in text if not c.isspace() and not c.isalnum() and not _is_emoji(c)]
     if not meaningful:
@@ -90,9 +103,14 @@ class NonLanguageClassifier(GraphComponent, IntentClassifier):
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Override the intent of non-language messages and drop their entities (no form may start)."""
+        """Decide ``non_language`` alone: set it on non-language text, take it from language.
+
+        Entities of non-language text are dropped, so no form may start; a sentence that merely quotes
+        markup, which the classifier may have taken for non-language, gets its next intent.
+        """
         for message in messages:
             if not is_non_language(message.get(TEXT) or ""):
+                self._keep_language(message)
                 continue
             verdict = {"name": NON_LANGUAGE_INTENT, "confidence": 1.0}
             ranking = [
@@ -102,3 +120,13 @@ class NonLanguageClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, [verdict, *ranking], add_to_output=True)
             message.set(ENTITIES, [], add_to_output=True)
         return messages
+
+    @staticmethod
+    def _keep_language(message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get("name") != NON_LANGUAGE_INTENT:
+            return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != NON_LANGUAGE_INTENT]
+        if ranking:
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

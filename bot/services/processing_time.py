@@ -66,7 +66,8 @@ def processing_time(procedure: Procedure) -> list[str]:
     if not by_time:
         return ["Cổng Dịch vụ công chưa ghi thời hạn giải quyết."]
     lines = ["Thời hạn giải quyết:"]
-    inferred, unknown = [], []
+    inferred: list[str] = []
+    unknown: list[str] = []
     for time_text, methods in by_time.items():
         shown, known = with_unit(procedure, time_text)
         lines.append(f"• {', '.join(methods)}: {shown}")

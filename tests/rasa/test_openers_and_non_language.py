@@ -66,8 +66,15 @@ def test_markup_symbols_and_sql_are_not_language() -> None:
         "@#$%^&*",
         "!!!!!!!!!!a",
         "{{7*7}}",
+        "<script>alert(1)</script> hi",
+        "UPDATE users SET name = 'a' WHERE id = 1",
     ):
         assert is_non_language(text), text
+
+
+def test_a_sentence_that_quotes_markup_is_language() -> None:
+    assert not is_non_language("<script>alert(1)</script> cán bộ hẹn tôi 3 lần, CCCD 001203004567")
+    assert not is_non_language("<b>tra cuu ho so</b> cua toi")
 
 
 def test_language_codes_payloads_and_emoji_are_language() -> None:
@@ -101,3 +108,13 @@ def test_the_classifier_leaves_questions_alone() -> None:
     message.set(INTENT, {"name": "ask_fee", "confidence": 0.8})
     NonLanguageClassifier().process([message])
     assert message.get(INTENT)["name"] == "ask_fee"
+
+
+def test_a_sentence_the_classifier_took_for_markup_gets_its_next_intent() -> None:
+    message = Message.build(text="<script>alert(1)</script> cán bộ hẹn tôi 3 lần")
+    ranking = [{"name": "non_language", "confidence": 0.7}, {"name": "submit_feedback", "confidence": 0.2}]
+    message.set(INTENT, ranking[0])
+    message.set(INTENT_RANKING_KEY, ranking)
+    NonLanguageClassifier().process([message])
+    assert message.get(INTENT)["name"] == "submit_feedback"
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["submit_feedback"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -110,9 +109,3 @@ def load_settings(path: Path | None = None) -> ProvinceSettings:
     except (OSError, yaml.YAMLError) as error:
         raise ConfigurationError(f"cannot read province settings {chosen}: {error}") from error
     return parse_settings(raw, str(chosen))
-
-
-@lru_cache(maxsize=1)
-def current_settings() -> ProvinceSettings:
-    """The settings of this process, read once."""
-    return load_settings()

@@ -24,6 +24,8 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.text.vietnamese import strip_diacritics
 
 NON_LANGUAGE_INTENT = "non_language"
+# config.yml's FallbackClassifier threshold, which ran before this component.
+FALLBACK_THRESHOLD = 0.5
 
 # Intent payloads sent by buttons; Rasa's RegexMessageHandler reads them after the pipeline.
 _PAYLOAD = re.compile(r"^\s*/\w+(\{.*\})?\s*$", re.DOTALL)
@@ -128,5 +130,10 @@ class NonLanguageClassifier(GraphComponent, IntentClassifier):
             return
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != NON_LANGUAGE_INTENT]
         if ranking:
-            message.set(INTENT, ranking[0], add_to_output=True)
+            best = ranking[0]
+            if float(best.get("confidence") or 0.0) < FALLBACK_THRESHOLD:
+                # What is left was never confident: the NLU fallback decides, as for any doubtful text.
+                best = {"name": "nlu_fallback", "confidence": 1.0 - float(best.get("confidence") or 0.0)}
+                ranking = [best, *ranking]
+            message.set(INTENT, best, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

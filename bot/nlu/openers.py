@@ -75,6 +75,8 @@ def _opener_syllables(syllables: Sequence[str]) -> tuple[int, bool]:
     while position < len(syllables):
         phrase = _address_phrase_at(syllables, position)
         if phrase:
+            # "xin chào", "a lô", "hế lô" are calls too, matched as whole words
+            called = called or any(s in _CALL_SYLLABLES for s in syllables[position : position + phrase])
             position += phrase
         elif syllables[position] in _CALL_SYLLABLES:
             position, called = position + 1, True

@@ -53,8 +53,9 @@ class Application:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Application:
         """Settings from province.yml ($CITIZENBOT_PROVINCE_FILE), store $CITIZENBOT_DB, the index."""
+        province_file = environ.get("CITIZENBOT_PROVINCE_FILE")
         return cls(
-            settings=load_settings(),
+            settings=load_settings(Path(province_file) if province_file else None),
             records=CitizenRecords(Path(environ.get("CITIZENBOT_DB") or DEFAULT_DB)),
             knowledge=knowledge_service(environ),
         )

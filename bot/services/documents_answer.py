@@ -262,6 +262,8 @@ def documents(procedure: Procedure, target: int = TARGET_CHARS) -> list[str]:
     if not procedure.documents:
         return _fallback(procedure)
     dossier = Dossier.of(procedure)
+    if not (dossier.forms or dossier.submit or dossier.present or dossier.cases):
+        return _fallback(procedure)  # only notes or headings were recovered: the portal's own text says more
     for budget in _BUDGETS:
         lines = _render(dossier, budget)
         if len("\n".join(lines)) <= target:

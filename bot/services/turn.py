@@ -116,7 +116,7 @@ def plan_turn(turn: Turn, engine: Engine, policy: AnswerPolicy = DEFAULT_POLICY)
     decision = policy.decide(result, turn.nlu_unsure)
     top = engine.procedures[engine.by_code[result.top.code]] if result.top is not None else None
     if top is not None and decision in (Decision.ANSWER, Decision.ANSWER_WITH_ALTERNATIVES):
-        if result.faq is not None and turn.aspect in FAQ_ASPECTS:
+        if result.faq is not None and turn.aspect in FAQ_ASPECTS and top.code in result.faq.procedure_codes:
             return ReplyPlan(ReplyKind.FAQ, turn.aspect, top, faq=result.faq, confidence=result.confidence)
         if decision is Decision.ANSWER:
             return ReplyPlan(ReplyKind.ANSWER, turn.aspect, top, confidence=result.confidence)
@@ -138,7 +138,7 @@ def plan_turn(turn: Turn, engine: Engine, policy: AnswerPolicy = DEFAULT_POLICY)
             record_reason="clarification",
             searched=ranked,
         )
-    if turn.nlu_unsure:
+    if turn.nlu_unsure and result.confidence < policy.recognised:
         # Neither the NLU nor retrieval recognises the text: most likely no procedure question at all, and
         # procedure candidates would puzzle; the NLU fallback's own reply ("tôi chưa hiểu") fits better.
         return ReplyPlan(ReplyKind.PASS, turn.aspect, confidence=result.confidence, searched=ranked)

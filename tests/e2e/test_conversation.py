@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.settings import current_settings
+from bot.settings import load_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -22,12 +22,12 @@ def test_greeting_offers_what_the_assistant_does(stack) -> None:
 def test_office_hours_come_from_the_province_config_over_the_action_server(stack) -> None:
     text = _texts(stack.say("e2e-office", "trung tâm hành chính công làm việc mấy giờ"))
     assert "Giờ làm việc" in text
-    assert current_settings().centre.name in text
+    assert load_settings().centre.name in text
 
 
 def test_office_question_without_diacritics(stack) -> None:
     text = _texts(stack.say("e2e-office-plain", "so dien thoai duong day nong la gi"))
-    assert current_settings().centre.hotline in text
+    assert load_settings().centre.hotline in text
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,9 @@ def test_an_opener_before_a_question_is_dropped() -> None:
     assert _kept_words("alo, lệ phí làm hộ chiếu bao nhiêu").startswith("lệ phí")
     assert _kept_words("em chào anh chị ạ, cho em hỏi đăng ký khai sinh").startswith("cho em hỏi")
     assert _kept_words("chao ad, thu tuc dang ky ket hon").startswith("thu tuc")
+    assert _kept_words("Xin chào, cho hỏi làm hộ chiếu cần gì").startswith("cho hỏi làm hộ chiếu")
+    assert _kept_words("xin chao lam ho chieu can gi").startswith("lam ho chieu")
+    assert _kept_words("a lô, đăng ký khai sinh ở đâu").startswith("đăng ký khai sinh")
 
 
 def test_a_greeting_alone_stays_a_greeting() -> None:
@@ -112,9 +115,19 @@ def test_the_classifier_leaves_questions_alone() -> None:
 
 def test_a_sentence_the_classifier_took_for_markup_gets_its_next_intent() -> None:
     message = Message.build(text="<script>alert(1)</script> cán bộ hẹn tôi 3 lần")
-    ranking = [{"name": "non_language", "confidence": 0.7}, {"name": "submit_feedback", "confidence": 0.2}]
+    ranking = [{"name": "non_language", "confidence": 0.45}, {"name": "submit_feedback", "confidence": 0.52}]
     message.set(INTENT, ranking[0])
     message.set(INTENT_RANKING_KEY, ranking)
     NonLanguageClassifier().process([message])
     assert message.get(INTENT)["name"] == "submit_feedback"
     assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["submit_feedback"]
+
+
+def test_an_unsure_intent_left_after_taking_non_language_away_falls_back() -> None:
+    message = Message.build(text="<b>xin</b> chào các bạn nhé")
+    ranking = [{"name": "non_language", "confidence": 0.9}, {"name": "greet", "confidence": 0.05}]
+    message.set(INTENT, ranking[0])
+    message.set(INTENT_RANKING_KEY, ranking)
+    NonLanguageClassifier().process([message])
+    assert message.get(INTENT)["name"] == "nlu_fallback"
+    assert message.get(INTENT_RANKING_KEY)[1]["name"] == "greet"

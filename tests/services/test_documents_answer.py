@@ -131,3 +131,13 @@ def test_clip_cuts_after_a_whole_word_and_closes_no_bracket_halfway() -> None:
     assert clipped.endswith("…") and len(clipped) <= 60
     head = clipped[:-1]
     assert text.startswith(head) and text[len(head)] in " ,(" and head.count("(") == head.count(")")
+
+
+def test_every_documents_answer_lists_something_or_says_the_portal_shows_no_list() -> None:
+    empty = [
+        p.code
+        for p in PROCEDURES
+        if not any(line.startswith("• ") for line in documents(p))
+        and not documents(p)[0].startswith(("Cổng Dịch vụ công chưa hiển thị", "Thành phần hồ sơ (theo"))
+    ]
+    assert empty == []

@@ -85,6 +85,12 @@ def test_an_faq_answers_only_the_aspects_it_can_stand_for() -> None:
     assert documents.kind is ReplyKind.ANSWER and documents.faq is None
 
 
+def test_an_faq_of_another_procedure_than_the_best_one_is_not_used() -> None:
+    engine = FakeEngine(0.9, faq=FAQ, ranked=("1.000894", "1.001193", "1.001456"))
+    plan = plan_turn(Turn("đăng ký kết hôn có mất phí không", Aspect.FEE), engine, POLICY)
+    assert plan.kind is ReplyKind.ANSWER and plan.faq is None and plan.procedure.code == "1.000894"
+
+
 def test_a_button_choice_is_answered_without_searching() -> None:
     engine = FakeEngine(0.1, abstain=True)
     plan = plan_turn(
@@ -109,9 +115,11 @@ def test_the_nlu_fallback_passes_text_that_names_nothing_and_ignores_the_slot() 
     assert plan.kind is ReplyKind.PASS
 
 
-def test_the_nlu_fallback_passes_when_retrieval_is_unsure_too() -> None:
-    plan = plan_turn(Turn("abc xyz qwerty", nlu_unsure=True), FakeEngine(0.2, abstain=True), POLICY)
+def test_the_nlu_fallback_passes_text_retrieval_does_not_recognise_either() -> None:
+    plan = plan_turn(Turn("abc xyz qwerty", nlu_unsure=True), FakeEngine(0.03, abstain=True), POLICY)
     assert plan.kind is ReplyKind.PASS and plan.candidates == ()
+    unsure = plan_turn(Turn("xin cấp phép bay drone", nlu_unsure=True), FakeEngine(0.2, abstain=True), POLICY)
+    assert unsure.kind is ReplyKind.UNSURE and len(unsure.candidates) == 5
 
 
 def test_the_nlu_fallback_needs_more_certainty_before_citing() -> None:

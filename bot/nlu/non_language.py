@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.optionless import OptionlessComponent
 from bot.text.vietnamese import strip_diacritics
 
 NON_LANGUAGE_INTENT = "non_language"
@@ -80,29 +77,13 @@ def is_non_language(text: str) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class NonLanguageClassifier(GraphComponent, IntentClassifier):
+class NonLanguageClassifier(OptionlessComponent, IntentClassifier):
     """Marks markup, symbols and SQL-like text as ``non_language`` with confidence 1, whatever came before."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         """Runs after the intent classifiers it overrides."""
         return [IntentClassifier]
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """No options."""
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> NonLanguageClassifier:
-        """Create the component (see the parent class)."""
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Decide ``non_language`` alone: set it on non-language text, take it from language.

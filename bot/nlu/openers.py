@@ -10,18 +10,15 @@ at prediction alike) and the rest of the message decides. A greeting alone ("alo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.optionless import OptionlessComponent
 from bot.text.vietnamese import strip_diacritics
 
 # Accent-free syllables that make a message an opener: at least one must be in the leading run.
@@ -123,29 +120,13 @@ def opener_length(tokens: Sequence[Token]) -> int:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class LeadingOpenerFilter(GraphComponent):
+class LeadingOpenerFilter(OptionlessComponent):
     """Drops a leading greeting or call word from the tokens when a question follows it."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         """Runs on the tokenizer's tokens, before any featurizer."""
         return [Tokenizer]
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """No options."""
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LeadingOpenerFilter:
-        """Create the component (see the parent class)."""
-        return cls()
 
     def _filter(self, message: Message) -> None:
         tokens = message.get(TOKENS_NAMES[TEXT])

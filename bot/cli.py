@@ -1,4 +1,4 @@
-"""Command line of the services environment: ``citizenbot kb …`` and ``citizenbot dossiers load``."""
+"""Command line of the services environment: ``citizenbot kb …``, ``dossiers load`` and ``purge``."""
 
 from __future__ import annotations
 
@@ -185,7 +185,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", type=Path, default=None, help="SQLite file (default $CITIZENBOT_DB or var/citizenbot.db)"
     )
     sub.set_defaults(handler=_dossiers_load)
+    sub = commands.add_parser(
+        "purge", help="delete conversations and records older than province.yml's retention.days"
+    )
+    sub.add_argument("--days", type=int, default=None, help="override retention.days")
+    sub.add_argument("--db", type=Path, default=None, help="records store (default $CITIZENBOT_DB)")
+    sub.add_argument(
+        "--tracker-db", type=Path, default=None, help="SQLite tracker store (default $CITIZENBOT_TRACKER_DB)"
+    )
+    sub.set_defaults(handler=_purge)
     return parser
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from bot.services.records import CitizenRecords
+    from bot.services.retention import purge
+    from bot.settings import load_settings
+
+    days = args.days if args.days is not None else load_settings().retention_days
+    if days < 1:
+        print("citizenbot: --days must be at least 1", file=sys.stderr)
+        return 2
+    report = purge(CitizenRecords(args.db), days, args.tracker_db)
+    print(f"purged {report.summary()}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

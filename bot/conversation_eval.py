@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 from bot.devstack import ROOT, Stack, running_stack
@@ -61,7 +60,7 @@ def question_sets(dev: Path, not_in_catalogue: Path, colloquial: Path) -> dict[s
 
 
 def _parse(stack: Stack, text: str) -> dict:
-    response = httpx.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=60)
+    response = stack.rasa_api("POST", "/model/parse", json={"text": text})
     response.raise_for_status()
     return dict(response.json())
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from bot.access_tokens import ACTIONS, RASA_API, STAFF
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "citizenbot.tar.gz"
 
@@ -37,6 +39,19 @@ class Stack:
     services_start_s: float
     rasa_start_s: float
     staff_token: str = ""
+    rasa_token: str = ""
+    action_token: str = ""
+    workdir: Path = Path(".")
+
+    @property
+    def services_log(self) -> Path:
+        """What the services process wrote (stdout and stderr)."""
+        return self.workdir / "services.log"
+
+    @property
+    def rasa_log(self) -> Path:
+        """What the Rasa server wrote (stdout and stderr)."""
+        return self.workdir / "rasa.log"
 
     def say(self, sender: str, text: str) -> list[dict]:
         """Send one message over REST; the bot's replies."""
@@ -45,6 +60,11 @@ class Stack:
         )
         response.raise_for_status()
         return response.json()
+
+    def rasa_api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call Rasa's HTTP API with the run's token (``?token=…``, as Rasa reads it)."""
+        params = {**kwargs.pop("params", {}), "token": self.rasa_token}
+        return httpx.request(method, f"{self.rasa_url}{path}", params=params, timeout=60, **kwargs)
 
     def staff(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Call the staff API of the services process with the run's token."""
@@ -76,20 +96,16 @@ def running_stack(workdir: Path, model: Path = MODEL, timeout_s: float = 300) ->
     if not model.exists():
         raise FileNotFoundError(f"no trained model at {model}: run `make train`")
     rasa_port, actions_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
-    staff_token = secrets.token_urlsafe(16)
+    tokens = {name: secrets.token_urlsafe(16) for name in (STAFF.env, RASA_API.env, ACTIONS.env)}
     env = {
         **os.environ,
+        **tokens,
         "PYTHONPATH": str(ROOT),
         "RASA_TELEMETRY_ENABLED": "false",
-        # Records of this run (unanswered questions, tickets, handoffs) stay in the work directory.
+        # Records and conversations of this run stay in the work directory; endpoints.yml reads these.
         "CITIZENBOT_DB": str(workdir / "citizenbot.db"),
-        "CITIZENBOT_STAFF_TOKEN": staff_token,
+        "CITIZENBOT_TRACKER_DB": str(workdir / "tracker.db"),
+        "CITIZENBOT_ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook",
     }
     logs = [workdir / "services.log", workdir / "rasa.log"]
     services = subprocess.Popen(
@@ -98,18 +114,18 @@ def running_stack(workdir: Path, model: Path = MODEL, timeout_s: float = 300) ->
         cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     rasa = subprocess.Popen(
-        [str(ROOT / ".venv/rasa/bin/rasa"), "run", "--model", str(model), "--enable-api",
-         "--port", str(rasa_port), "--endpoints", str(endpoints), "--cors", "*",
-         "--credentials", str(ROOT / "credentials.yml")],
+        [str(ROOT / ".venv/rasa/bin/python"), "-m", "bot.rasa_server", "--model", str(model),
+         "--port", str(rasa_port), "--allow-origin", f"http://127.0.0.1:{actions_port}"],
         cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     processes = [services, rasa]
     try:
         services_start = _wait(f"http://127.0.0.1:{actions_port}/health", processes, logs, timeout_s)
-        rasa_start = _wait(f"http://127.0.0.1:{rasa_port}/status", processes, logs, timeout_s)
+        rasa_start = _wait(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", processes, logs, timeout_s)
         yield Stack(
             f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", rasa, services,
-            services_start, rasa_start, staff_token,
+            services_start, rasa_start, tokens[STAFF.env], tokens[RASA_API.env], tokens[ACTIONS.env],
+            workdir,
         )  # fmt: skip
     finally:
         for process in processes:

@@ -50,6 +50,10 @@ class ProvinceSettings:
     dossier_code_example: str
     # province.yml's one_stop_system.status_provider, read by bot.services.dossier_status.make_provider
     status_provider: dict[str, Any] = field(default_factory=dict)
+    # Web pages allowed to call the Rasa server from a browser (CORS): the portals embedding the widget.
+    allowed_origins: tuple[str, ...] = ()
+    # Conversations and records untouched for this many days are deleted (`citizenbot purge`, daily).
+    retention_days: int = 365
 
     def is_dossier_code(self, text: str) -> bool:
         """True when ``text`` is exactly one dossier code of the configured one-stop system."""
@@ -66,6 +70,27 @@ def _require(section: dict[str, Any], key: str, where: str) -> Any:
     if key not in section or section[key] in (None, ""):
         raise ConfigurationError(f"{where}: missing '{key}'")
     return section[key]
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?")
+
+
+def _origins(web: dict[str, Any], source: str) -> tuple[str, ...]:
+    origins = web.get("allowed_origins") or []
+    if not isinstance(origins, list):
+        raise ConfigurationError(f"{source}: web.allowed_origins must be a list of origins")
+    for origin in origins:
+        # "*" would hand every site on the internet a citizen's open conversation.
+        if not isinstance(origin, str) or not _ORIGIN.fullmatch(origin):
+            raise ConfigurationError(f"{source}: web.allowed_origins: '{origin}' is not scheme://host[:port]")
+    return tuple(origins)
+
+
+def _retention_days(raw: dict[str, Any], source: str) -> int:
+    days = (raw.get("retention") or {}).get("days", 365)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ConfigurationError(f"{source}: retention.days must be a whole number of days ≥ 1")
+    return days
 
 
 def parse_settings(raw: dict[str, Any], source: str = "province.yml") -> ProvinceSettings:
@@ -98,6 +123,8 @@ def parse_settings(raw: dict[str, Any], source: str = "province.yml") -> Provinc
         dossier_code_pattern=pattern,
         dossier_code_example=str(one_stop.get("dossier_code_example") or ""),
         status_provider=dict(one_stop.get("status_provider") or {}),
+        allowed_origins=_origins(raw.get("web") or {}, source),
+        retention_days=_retention_days(raw, source),
     )
 
 

@@ -1,7 +1,9 @@
 """REST channel with input validation: bad input gets a clear 4xx in Vietnamese, never a 5xx.
 
 Same URL and JSON as Rasa's built-in channel (POST /webhooks/rest/webhook with
-``{"sender": "...", "message": "..."}``, answered with the list of bot messages).
+``{"sender": "...", "message": "..."}``, answered with the list of bot messages). A ``metadata`` object is
+accepted but not kept: nothing the assistant does reads it, and whatever a client puts there would be
+stored with the conversation.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
+# A message of 2,000 characters is at most 8 KB of UTF-8, escaped perhaps twice that: room for the JSON
+# around it, not for payloads smuggled beside it.
+MAX_BODY_BYTES = 16 * 1024
 # C0/C1 control characters except tab and newline; they carry no meaning in a chat message.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _SENDER = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)
@@ -28,6 +33,7 @@ _SENDER = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)
 ERROR_NOT_JSON = 'Yêu cầu không hợp lệ: nội dung phải là JSON dạng {"sender": "…", "message": "…"}.'
 ERROR_NO_MESSAGE = "Tin nhắn trống. Anh/chị vui lòng nhập câu hỏi."
 ERROR_TOO_LONG = f"Tin nhắn quá dài (tối đa {MAX_MESSAGE_CHARS} ký tự). Anh/chị vui lòng hỏi ngắn gọn hơn."
+ERROR_BODY_TOO_LARGE = f"Yêu cầu quá lớn (tối đa {MAX_BODY_BYTES // 1024} KB)."
 ERROR_BAD_SENDER = "Mã người gửi (sender) không hợp lệ: tối đa 128 ký tự gồm chữ, số và . : @ + - _"
 REPLY_WAITING_FOR_STAFF = (
     "Yêu cầu gặp cán bộ của anh/chị đang chờ xử lý; cán bộ sẽ trả lời trong cuộc trò chuyện này. "
@@ -63,9 +69,12 @@ class CitizenRestInput(InputChannel):
 
     @staticmethod
     def _extract_body(request: Request) -> dict[str, Any]:
+        if len(request.body or b"") > MAX_BODY_BYTES:
+            raise RequestRejected(413, ERROR_BODY_TOO_LARGE)
         try:
             body = json.loads(request.body or b"")
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            # RecursionError: deeply nested arrays or objects.
             raise RequestRejected(400, ERROR_NOT_JSON) from error
         if not isinstance(body, dict):
             raise RequestRejected(400, ERROR_NOT_JSON)
@@ -91,11 +100,6 @@ class CitizenRestInput(InputChannel):
         if not text:
             raise RequestRejected(400, ERROR_NO_MESSAGE)
         return text
-
-    @staticmethod
-    def _extract_metadata(body: dict[str, Any]) -> dict[str, Any] | None:
-        metadata = body.get("metadata")
-        return metadata if isinstance(metadata, dict) else None
 
     @staticmethod
     async def _is_paused(request: Request, sender: str) -> bool:
@@ -126,9 +130,7 @@ class CitizenRestInput(InputChannel):
             except RequestRejected as rejected:
                 return response.json({"error": rejected.reason}, status=rejected.status)
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                text, collector, sender, input_channel=self.name(), metadata=self._extract_metadata(body)
-            )
+            message = UserMessage(text, collector, sender, input_channel=self.name())
             try:
                 await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - the citizen gets a clear reply, the log the type

@@ -28,14 +28,17 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# The Rasa server reaches the action server through this generated endpoints file.
-sed "s#http://localhost:5055/webhook#http://localhost:${ACTIONS_PORT}/webhook#" endpoints.yml > var/endpoints.run.yml
+# endpoints.yml reads where the action server listens; its token and Rasa's API token are generated once
+# into var/ (mode 600) by whichever process starts first, unless set in the environment.
+export CITIZENBOT_ACTIONS_URL="http://127.0.0.1:${ACTIONS_PORT}/webhook"
 
 PYTHONPATH="$PWD" .venv/services/bin/python -m bot.services.server --port "$ACTIONS_PORT" \
   --rasa-url "http://localhost:${RASA_PORT}" >var/log/services.log 2>&1 &
 pids+=($!)
-PYTHONPATH="$PWD" .venv/rasa/bin/rasa run --model "$MODEL" --enable-api --cors "*" --port "$RASA_PORT" \
-  --endpoints var/endpoints.run.yml --credentials credentials.yml >var/log/rasa.log 2>&1 &
+# Browsers may call Rasa from province.yml's web.allowed_origins and from the demo portal served below.
+PYTHONPATH="$PWD" .venv/rasa/bin/python -m bot.rasa_server --model "$MODEL" --port "$RASA_PORT" \
+  --allow-origin "http://localhost:${ACTIONS_PORT}" --allow-origin "http://127.0.0.1:${ACTIONS_PORT}" \
+  >var/log/rasa.log 2>&1 &
 pids+=($!)
 
 echo "Starting the services (port $ACTIONS_PORT) and the Rasa server (port $RASA_PORT); the first model load takes 1–2 minutes…"
@@ -55,7 +58,7 @@ wait_for() {  # url name
   exit 1
 }
 wait_for "http://localhost:${ACTIONS_PORT}/health" "The services process"
-wait_for "http://localhost:${RASA_PORT}/status" "The Rasa server"
+wait_for "http://localhost:${RASA_PORT}/webhooks/rest/" "The Rasa server"
 
 cat <<MSG
 
@@ -63,6 +66,7 @@ Ready in $(( $(date +%s) - started )) s.
   Chat in the browser:   http://localhost:${ACTIONS_PORT}/   (the portal page with the chat widget)
   REST channel:          curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"xin chào"}'
   Staff API:             localhost:${ACTIONS_PORT}/api/staff/handoffs (token: \$CITIZENBOT_STAFF_TOKEN or var/staff_token)
+  Rasa's HTTP API:       localhost:${RASA_PORT}/status?token=… (token: \$RASA_AUTH_TOKEN or var/rasa_api_token)
   Logs:                  var/log/rasa.log, var/log/services.log
 Press Ctrl-C to stop.
 MSG

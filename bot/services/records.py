@@ -94,6 +94,8 @@ class CitizenRecords:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             connection = sqlite3.connect(self.path, timeout=10)
+            # Deleted rows (retention) must not survive in free pages, where a copy of the file keeps them.
+            connection.execute("PRAGMA secure_delete = ON")
             try:
                 with connection:
                     yield connection
@@ -270,6 +272,22 @@ class CitizenRecords:
                 (since, dossier_code.upper()),
             ).fetchone()[0]
         return int(by_sender), int(by_code)
+
+    # ---- retention ----
+    def purge_older_than(self, cutoff: datetime) -> dict[str, int]:
+        """Delete records created before ``cutoff``, except open handoffs and their messages; counts."""
+        since = cutoff.isoformat()
+        statements = {
+            "unanswered_questions": "DELETE FROM unanswered_questions WHERE created_at < ?",
+            "feedback_tickets": "DELETE FROM feedback_tickets WHERE created_at < ?",
+            "answer_ratings": "DELETE FROM answer_ratings WHERE created_at < ?",
+            "status_lookup_failures": "DELETE FROM status_lookup_failures WHERE at < ?",
+            "staff_messages": "DELETE FROM staff_messages WHERE created_at < ? AND request_id NOT IN"
+            " (SELECT id FROM handoff_requests WHERE status = 'open')",
+            "handoff_requests": "DELETE FROM handoff_requests WHERE created_at < ? AND status != 'open'",
+        }
+        with self._connect() as db:
+            return {table: int(db.execute(sql, (since,)).rowcount) for table, sql in statements.items()}
 
 
 _HANDOFF_COLUMNS = "id, ticket, created_at, sender_id, reason, transcript, status"

@@ -8,6 +8,7 @@ process would otherwise clash with libraries that fix the multiprocessing start 
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import logging
 import os
@@ -23,18 +24,30 @@ from rasa_sdk.interfaces import (
     ActionNotFoundException,
 )
 from sanic import Sanic, response
+from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.access_tokens import ACTIONS, RASA_API, STAFF, read_token
 from bot.errors import CitizenBotError
 from bot.services.application import Application, install
-from bot.services.staff_api import staff_blueprint, staff_token
+from bot.services.retention import purge_daily
+from bot.services.staff_api import staff_blueprint
 from bot.text.redaction import install_log_redaction
 
 logger = logging.getLogger(__name__)
 WEB_ROOT = Path(__file__).resolve().parent / "web"
 DEFAULT_RASA_URL = "http://localhost:5005"
 SENDER_ID = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)  # as the REST channel accepts it
+# The largest call Rasa makes is the action call with the whole tracker; a long conversation stays well
+# under this, and anything bigger is refused with 413 before it is read.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+ERROR_NOT_RASA = "chỉ máy chủ Rasa được gọi điểm này (thiếu hoặc sai mã action_endpoint)"
+_CLIENT_ERRORS = {
+    404: "không có trang này",
+    405: "phương thức không được hỗ trợ ở địa chỉ này",
+    413: "yêu cầu quá lớn",
+}
 
 
 def create_app(
@@ -52,13 +65,21 @@ def create_app(
     executor = ActionExecutor()
     executor.register_package(actions_package)
     app = Sanic("citizenbot_services", configure_logging=False)
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.ctx.settings = settings
     app.ctx.rasa_url = rasa_url.rstrip("/")
+    action_token = read_token(ACTIONS)
     app.blueprint(
-        staff_blueprint(
-            application.records, app.ctx.rasa_url, staff_token(), os.environ.get("CITIZENBOT_RASA_TOKEN")
-        )
+        staff_blueprint(application.records, app.ctx.rasa_url, read_token(STAFF), read_token(RASA_API))
     )
+
+    @app.exception(SanicException)
+    async def _client_error(request: Request, exception: SanicException) -> HTTPResponse:
+        # Unknown URL, wrong method, body too large: the client's mistake, a 4xx and no ERROR line.
+        status = int(getattr(exception, "status_code", 400) or 400)
+        if status >= 500:
+            logger.error("server error on %s %s: %s", request.method, request.path, type(exception).__name__)
+        return response.json({"error": _CLIENT_ERRORS.get(status, "yêu cầu không hợp lệ")}, status=status)
 
     @app.exception(Exception)
     async def _internal_error(request: Request, exception: Exception) -> HTTPResponse:
@@ -66,20 +87,28 @@ def create_app(
         logger.error("unhandled error on %s %s: %s", request.method, request.path, type(exception).__name__)
         return response.json({"error": "internal error"}, status=500)
 
+    def from_rasa(request: Request) -> bool:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        return bool(given) and hmac.compare_digest(given.encode(), action_token.encode())
+
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
 
     @app.get("/actions")
-    async def list_actions(_: Request) -> HTTPResponse:
+    async def list_actions(request: Request) -> HTTPResponse:
+        if not from_rasa(request):
+            return response.json({"error": ERROR_NOT_RASA}, status=401)
         return response.json([item.model_dump() for item in executor.list_actions()])
 
     @app.post("/webhook")
     async def action_webhook(request: Request) -> HTTPResponse:
-        """rasa-sdk's action endpoint contract: run the named action on the sent tracker."""
+        """rasa-sdk's action endpoint contract: run the named action on the sent tracker (Rasa only)."""
+        if not from_rasa(request):
+            return response.json({"error": ERROR_NOT_RASA}, status=401)
         try:
             action_call = json.loads(request.body or b"")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             action_call = None
         if not isinstance(action_call, dict):
             return response.json({"error": "Invalid body request"}, status=400)
@@ -127,6 +156,7 @@ def create_app(
                 logger.warning("knowledge base not loaded: %s", error)
 
         threading.Thread(target=load, name="kb-warm-up", daemon=True).start()
+        app.add_task(purge_daily(application.records, settings.retention_days))
 
     return app
 

@@ -8,32 +8,16 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
-import secrets
-from pathlib import Path
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.services.handoff import ResumeFailed, close_and_resume, record_staff_reply
-from bot.services.records import PROJECT_ROOT, CitizenRecords
+from bot.services.records import CitizenRecords
 
 logger = logging.getLogger(__name__)
-TOKEN_FILE = PROJECT_ROOT / "var" / "staff_token"
 MAX_REPLY_CHARS = 2000  # what Zalo and Messenger accept in one message
-
-
-def staff_token(path: Path = TOKEN_FILE) -> str:
-    """$CITIZENBOT_STAFF_TOKEN, else a random token kept in var/staff_token (readable by its owner only)."""
-    configured = os.environ.get("CITIZENBOT_STAFF_TOKEN", "").strip()
-    if configured:
-        return configured
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
 
 
 def staff_blueprint(

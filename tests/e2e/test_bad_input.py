@@ -67,11 +67,34 @@ def test_odd_but_valid_messages_get_a_polite_reply(stack, message: str) -> None:
 
 
 def test_services_reject_malformed_action_calls(stack) -> None:
-    assert httpx.post(f"{stack.services_url}/webhook", content=b"{bad", timeout=10).status_code == 400
-    unknown = httpx.post(
-        f"{stack.services_url}/webhook", json={"next_action": "action_nope", "tracker": {}}, timeout=10
-    )
+    as_rasa = {"Authorization": f"Bearer {stack.action_token}"}
+    url = f"{stack.services_url}/webhook"
+    assert httpx.post(url, content=b"{bad", headers=as_rasa, timeout=10).status_code == 400
+    nested = b"[" * 100_000 + b"]" * 100_000
+    assert httpx.post(url, content=nested, headers=as_rasa, timeout=10).status_code == 400
+    unknown = httpx.post(url, json={"next_action": "action_nope", "tracker": {}}, headers=as_rasa, timeout=10)
     assert 400 <= unknown.status_code < 500
+
+
+def test_deeply_nested_json_gets_400_not_500(stack) -> None:
+    response = _post(stack, "[" * 5000 + "]" * 5000)
+    assert response.status_code == 400
+    nested_object = '{"sender": "deep", "message": "xin chào", "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert _post(stack, nested_object).status_code == 400
+
+
+def test_large_bodies_are_refused_with_413(stack) -> None:
+    metadata = '{"sender": "big", "message": "xin chào", "metadata": {"blob": "' + "x" * 1_000_000 + '"}}'
+    assert _post(stack, metadata).status_code == 413
+    # Beyond the server-wide limit the body is not even read.
+    assert _post(stack, b"x" * 2_000_000).status_code == 413
+
+
+def test_metadata_is_not_kept_with_the_conversation(stack) -> None:
+    body = '{"sender": "meta-e2e", "message": "xin chào", "metadata": {"tracking": "abc123"}}'
+    assert _post(stack, body).status_code == 200
+    tracker = stack.rasa_api("GET", "/conversations/meta-e2e/tracker").json()
+    assert "abc123" not in str(tracker)
 
 
 def test_portal_page_serves_the_widget(stack) -> None:

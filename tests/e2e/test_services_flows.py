@@ -14,7 +14,7 @@ def _texts(messages: list[dict]) -> str:
 
 
 def _db(stack) -> Path:
-    return Path(stack.rasa.args[stack.rasa.args.index("--endpoints") + 1]).parent / "citizenbot.db"
+    return stack.workdir / "citizenbot.db"
 
 
 def _stored_ticket(stack, reply: str) -> tuple:

@@ -63,3 +63,32 @@ def test_invalid_pattern_is_reported() -> None:
                 "one_stop_system": {"dossier_code_pattern": "(unclosed"},
             }
         )
+
+
+_MINIMAL = {
+    "province": {"name": "X"},
+    "service_centre": {"name": "C", "address": "A", "hotline": "1"},
+    "one_stop_system": {"dossier_code_pattern": "x"},
+}
+
+
+def test_portal_origins_and_retention_are_read() -> None:
+    settings = load_settings(DEFAULT_PROVINCE_FILE)
+    assert "http://localhost:5055" in settings.allowed_origins
+    assert settings.retention_days >= 1
+    assert parse_settings(_MINIMAL).allowed_origins == ()
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"web": {"allowed_origins": ["*"]}},
+        {"web": {"allowed_origins": "https://a.gov.vn"}},
+        {"web": {"allowed_origins": ["https://a.gov.vn/path"]}},
+        {"retention": {"days": 0}},
+        {"retention": {"days": "a year"}},
+    ],
+)
+def test_a_wildcard_origin_or_a_bad_retention_is_refused(section: dict) -> None:
+    with pytest.raises(ConfigurationError):
+        parse_settings({**_MINIMAL, **section})

@@ -11,8 +11,14 @@
   var staffPolling = null;
   var senderKey = "citizenbot-sender";
   var sender = window.localStorage.getItem(senderKey);
-  if (!sender) {
-    sender = "web-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+  // The id is the only secret guarding the conversation's staff messages: 128 bits from the browser's
+  // cryptographic generator, never Math.random. An id stored by an older widget is replaced.
+  if (!sender || !/^web-[0-9a-f]{32}$/.test(sender)) {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    sender = "web-" + Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
     window.localStorage.setItem(senderKey, sender);
   }
 

@@ -1,0 +1,118 @@
+"""Rasa's SQL tracker store, keeping what citizens typed redacted (the Rasa server's environment).
+
+Conversations are stored with the same redaction as the records store and the logs: user texts, entities,
+bot texts and slot values lose CCCD, phone and account numbers, e-mails, names, addresses, dates of birth
+and plates. A form may need a value over several turns (the feedback contact is confirmed one turn after it
+is typed), so slot values are kept as typed while a form is active; when the form ends, this conversation's
+stored slot values are redacted in place. The form's action has used them by then: the feedback ticket
+keeps the contact the citizen consented to give, in the records store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import sqlalchemy
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.text.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+
+def redact_value(value: Any) -> Any:
+    """``value`` with every string inside it redacted (lists and mappings are walked)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    return value
+
+
+def redact_event(data: dict[str, Any], keep_slot_values: bool = False) -> dict[str, Any]:
+    """The stored form of one serialised event: citizens' personal data masked."""
+    kind = data.get("event")
+    if kind == "user":
+        data = dict(data)
+        if isinstance(data.get("text"), str):
+            data["text"] = redact(data["text"])
+        parse_data = data.get("parse_data")
+        if isinstance(parse_data, dict):
+            parse_data = dict(parse_data)
+            if isinstance(parse_data.get("text"), str):
+                parse_data["text"] = redact(parse_data["text"])
+            parse_data["entities"] = [
+                {**entity, "value": redact_value(entity.get("value"))}
+                for entity in parse_data.get("entities") or []
+                if isinstance(entity, dict)
+            ]
+            data["parse_data"] = parse_data
+        if data.get("metadata"):
+            data["metadata"] = redact_value(data["metadata"])
+        return data
+    if kind == "bot" and isinstance(data.get("text"), str):
+        return {**data, "text": redact(data["text"])}
+    if kind == "slot" and not keep_slot_values:
+        return {**data, "value": redact_value(data.get("value"))}
+    return data
+
+
+def _form_ended(events: list[dict[str, Any]], tracker: DialogueStateTracker) -> bool:
+    return tracker.active_loop_name is None and any(event.get("event") == "active_loop" for event in events)
+
+
+def _erase_freed_pages(connection: Any, _: Any) -> None:
+    # Rewritten and purged rows must not survive in SQLite's free pages, where a copy of the file keeps them.
+    connection.execute("PRAGMA secure_delete = ON")
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose rows never hold a citizen's personal data once a form is done with it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Rasa's SQL tracker store; on SQLite, freed pages are overwritten."""
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sqlalchemy.event.listen(self.engine, "connect", _erase_freed_pages)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events added since the last save, redacted (Rasa 3.6's save, plus redaction)."""
+        await self.stream_events(tracker)
+        keep_slot_values = tracker.active_loop_name is not None
+        with self.session_scope() as session:
+            new_events = [event.as_dict() for event in self._additional_events(session, tracker)]
+            for data in new_events:
+                stored = redact_event(data, keep_slot_values)
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=stored.get("event"),
+                        timestamp=stored.get("timestamp"),
+                        intent_name=(stored.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=stored.get("name"),
+                        data=json.dumps(stored),
+                    )
+                )
+            if _form_ended(new_events, tracker):
+                self._redact_stored_slots(session, tracker.sender_id)
+            session.commit()
+
+    def _redact_stored_slots(self, session: Any, sender_id: str) -> None:
+        rows = session.query(self.SQLEvent).filter(
+            self.SQLEvent.sender_id == sender_id, self.SQLEvent.type_name == "slot"
+        )
+        changed = 0
+        for row in rows:
+            data = json.loads(row.data)
+            stored = redact_event(data)
+            if stored != data:
+                row.data = json.dumps(stored)
+                changed += 1
+        if changed:
+            logger.debug("redacted %d slot values kept during a form", changed)

@@ -1,0 +1,101 @@
+"""The tracker store keeps conversations redacted, and slot values only as long as a form needs them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import RedactingSQLTrackerStore, redact_event
+
+ROOT = Path(__file__).resolve().parents[2]
+PHONE = "0912345678"
+CCCD = "001203004567"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+def _store(domain: Domain, path: Path) -> RedactingSQLTrackerStore:
+    return RedactingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+
+
+def _rows(path: Path) -> list[dict]:
+    return [
+        json.loads(row[0]) for row in sqlite3.connect(path).execute("SELECT data FROM events ORDER BY id")
+    ]
+
+
+def _user(text: str, intent: str = "inform") -> UserUttered:
+    return UserUttered(
+        text,
+        {"name": intent, "confidence": 1.0},
+        entities=[{"entity": "phone", "value": PHONE, "start": 0, "end": 10}],
+    )
+
+
+def test_user_texts_entities_and_bot_texts_are_stored_redacted(domain: Domain, tmp_path: Path) -> None:
+    path = tmp_path / "tracker.db"
+    tracker = DialogueStateTracker.from_events(
+        "citizen-1",
+        [
+            ActionExecuted("action_listen"),
+            _user(f"tôi tên là Nguyễn Văn An, cccd {CCCD}, sdt {PHONE}"),
+            BotUttered(f"Cảm ơn, chúng tôi sẽ gọi số {PHONE}"),
+        ],
+        domain.slots,
+    )
+    asyncio.run(_store(domain, path).save(tracker))
+    stored = json.dumps(_rows(path), ensure_ascii=False)
+    for secret in (PHONE, CCCD, "Nguyễn Văn An"):
+        assert secret not in stored
+    assert "[số điện thoại]" in stored and "[số định danh]" in stored
+    assert PHONE.encode() not in path.read_bytes()
+
+
+def test_a_form_keeps_its_slot_values_until_it_ends(domain: Domain, tmp_path: Path) -> None:
+    path = tmp_path / "tracker.db"
+    store = _store(domain, path)
+    tracker = DialogueStateTracker.from_events(
+        "citizen-2",
+        [
+            ActionExecuted("action_listen"),
+            _user("tôi muốn phản ánh", "give_feedback"),
+            ActiveLoop("feedback_form"),
+            SlotSet("feedback_content", "Bà Đinh Thị Lan ở xóm 3 trả hồ sơ chậm"),
+            ActionExecuted("action_listen"),
+            _user(PHONE),
+            SlotSet("feedback_contact", PHONE),
+        ],
+        domain.slots,
+    )
+    asyncio.run(store.save(tracker))
+    # Next turn: the form reads the contact again, so it must come back as typed.
+    again = asyncio.run(store.retrieve("citizen-2"))
+    assert again is not None and again.get_slot("feedback_contact") == PHONE
+    assert all(PHONE not in str(row.get("text", "")) for row in _rows(path))
+
+    for event in (ActionExecuted("action_listen"), _user("đồng ý"), SlotSet("feedback_consent", True),
+                  ActiveLoop(None)):  # fmt: skip
+        again.update(event)
+    asyncio.run(store.save(again))
+    stored = json.dumps(_rows(path), ensure_ascii=False)
+    assert PHONE not in stored and "Đinh Thị Lan" not in stored
+    assert PHONE.encode() not in path.read_bytes()
+    final = asyncio.run(store.retrieve("citizen-2"))
+    assert final is not None and final.get_slot("feedback_contact") == "[số điện thoại]"
+
+
+def test_redact_event_leaves_other_events_alone() -> None:
+    action = {"event": "action", "name": "action_listen", "timestamp": 1.0}
+    assert redact_event(action) == action
+    slot = {"event": "slot", "name": "dossier_code", "value": "000.00.04.H51-261118-0002"}
+    assert redact_event(slot) == slot

@@ -1,0 +1,86 @@
+"""Retention deletes whole stale conversations and old records, never an open handoff."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.cli import main as cli
+from bot.services.records import CitizenRecords
+from bot.services.retention import purge
+
+DAY = 24 * 3600
+
+
+def _tracker(path: Path, events: list[tuple[str, float]]) -> None:
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL,"
+        " intent_name TEXT, action_name TEXT, data TEXT)"
+    )
+    for sender, timestamp in events:
+        db.execute(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, ?)",
+            (sender, timestamp, json.dumps({"event": "user", "text": f"tin nhắn của {sender}"})),
+        )
+    db.commit()
+
+
+def _age(records: CitizenRecords, table: str, days: int, column: str = "created_at") -> None:
+    old = (datetime.now() - timedelta(days=days)).isoformat()
+    with sqlite3.connect(records.path) as db:
+        db.execute(f"UPDATE {table} SET {column} = ?", (old,))  # noqa: S608 - test tables
+
+
+def test_stale_conversations_go_whole_and_live_ones_stay_whole(tmp_path: Path) -> None:
+    now = time.time()
+    tracker = tmp_path / "tracker.db"
+    _tracker(tracker, [("old", now - 400 * DAY), ("old", now - 390 * DAY),
+                       ("ongoing", now - 400 * DAY), ("ongoing", now - 1 * DAY), ("new", now)])  # fmt: skip
+    report = purge(CitizenRecords(tmp_path / "records.db"), 365, tracker)
+    assert (report.conversations, report.events) == (1, 2)
+    left = sqlite3.connect(tracker).execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id")
+    assert dict(left.fetchall()) == {"ongoing": 2, "new": 1}
+
+
+def test_old_records_go_but_an_open_handoff_stays(tmp_path: Path) -> None:
+    records = CitizenRecords(tmp_path / "records.db")
+    records.record_unanswered("a", "câu hỏi cũ", "low_confidence")
+    records.create_feedback("a", "phản ánh cũ", None, None, False)
+    records.record_rating("a", "1.001193", True)
+    records.record_lookup_failure("a", "000.00.04.H51-261118-0002")
+    waiting = records.open_handoff("waiting", "gặp cán bộ", "")
+    records.add_staff_message(waiting, "Lan", "Chào anh")
+    done = records.open_handoff("done", "gặp cán bộ", "")
+    records.close_handoff(done.id, "Lan")
+    for table in ("unanswered_questions", "feedback_tickets", "answer_ratings", "handoff_requests",
+                  "staff_messages"):  # fmt: skip
+        _age(records, table, 400)
+    _age(records, "status_lookup_failures", 400, "at")
+    records.record_unanswered("b", "câu hỏi mới", "low_confidence")
+
+    report = purge(records, 365, tmp_path / "no-tracker.db")
+    assert report.records == {
+        "unanswered_questions": 1, "feedback_tickets": 1, "answer_ratings": 1,
+        "status_lookup_failures": 1, "staff_messages": 0, "handoff_requests": 1,
+    }  # fmt: skip
+    assert [q["question"] for q in records.unanswered()] == ["câu hỏi mới"]
+    assert [h.sender_id for h in records.handoffs()] == ["waiting"]
+    assert records.staff_messages("waiting")[0]["text"] == "Chào anh"
+
+
+def test_the_purge_command_reads_the_retention_setting(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    records = CitizenRecords(tmp_path / "records.db")
+    records.record_unanswered("a", "câu hỏi", "low_confidence")
+    _age(records, "unanswered_questions", 10)
+    assert cli(["purge", "--db", str(records.path), "--tracker-db", str(tmp_path / "t.db")]) == 0
+    assert records.unanswered()  # 10 days < province.yml's retention
+    assert (
+        cli(["purge", "--days", "7", "--db", str(records.path), "--tracker-db", str(tmp_path / "t.db")]) == 0
+    )
+    assert not records.unanswered()
+    assert "unanswered_questions 1" in capsys.readouterr().out
+    assert cli(["purge", "--days", "0", "--db", str(records.path)]) == 2

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from bot.access_tokens import ACTIONS, RASA_API, STAFF
 
@@ -91,10 +92,22 @@ def _wait(url: str, processes: list[subprocess.Popen], logs: list[Path], timeout
 
 
 @contextmanager
-def running_stack(workdir: Path, model: Path = MODEL, timeout_s: float = 300) -> Iterator[Stack]:
-    """Both servers with a fresh SQLite tracker store in ``workdir``; stopped on exit."""
+def running_stack(
+    workdir: Path,
+    model: Path = MODEL,
+    timeout_s: float = 300,
+    channels: dict[str, dict[str, Any]] | None = None,
+) -> Iterator[Stack]:
+    """Both servers with a fresh SQLite tracker store in ``workdir``; stopped on exit.
+
+    ``channels`` adds input channels to the REST one (credentials.yml's keys and sections).
+    """
     if not model.exists():
         raise FileNotFoundError(f"no trained model at {model}: run `make train`")
+    credentials = workdir / "credentials.yml"
+    credentials.write_text(
+        yaml.safe_dump({"channels.rest.CitizenRestInput": None, **(channels or {})}), encoding="utf-8"
+    )
     rasa_port, actions_port = free_port(), free_port()
     tokens = {name: secrets.token_urlsafe(16) for name in (STAFF.env, RASA_API.env, ACTIONS.env)}
     env = {
@@ -105,6 +118,7 @@ def running_stack(workdir: Path, model: Path = MODEL, timeout_s: float = 300) ->
         # Records and conversations of this run stay in the work directory; endpoints.yml reads these.
         "CITIZENBOT_DB": str(workdir / "citizenbot.db"),
         "CITIZENBOT_TRACKER_DB": str(workdir / "tracker.db"),
+        "CITIZENBOT_CHANNELS_DB": str(workdir / "channels.db"),
         "CITIZENBOT_ACTIONS_URL": f"http://127.0.0.1:{actions_port}/webhook",
     }
     logs = [workdir / "services.log", workdir / "rasa.log"]
@@ -115,7 +129,8 @@ def running_stack(workdir: Path, model: Path = MODEL, timeout_s: float = 300) ->
     )  # fmt: skip
     rasa = subprocess.Popen(
         [str(ROOT / ".venv/rasa/bin/python"), "-m", "bot.rasa_server", "--model", str(model),
-         "--port", str(rasa_port), "--allow-origin", f"http://127.0.0.1:{actions_port}"],
+         "--port", str(rasa_port), "--allow-origin", f"http://127.0.0.1:{actions_port}",
+         "--credentials", str(credentials)],
         cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     processes = [services, rasa]

@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 MODEL="${MODEL:-models/citizenbot.tar.gz}"
+# What the assistant writes (conversations, records, tokens, logs) is readable by its own user only.
+umask 077
 mkdir -p var/log
 started=$(date +%s)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -10,8 +11,16 @@ import httpx
 from bot.errors import CitizenBotError
 from bot.services.records import CitizenRecords, HandoffRequest
 
+logger = logging.getLogger(__name__)
+
 # What Rasa's tracker API needs to un-pause a conversation and wait for the citizen's next message.
 RESUME_EVENTS = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+HANDOFF_CLOSED = (
+    "Cán bộ đã kết thúc cuộc trò chuyện. Trợ lý ảo tiếp tục hỗ trợ anh/chị; "
+    'nếu cần gặp cán bộ lần nữa, anh/chị nhắn "gặp cán bộ".'
+)
+# Conversations that came from a messaging platform: "<channel>:<user id>" (channels/platform.py).
+PLATFORM_CHANNELS = ("zalo", "messenger")
 
 
 class ResumeFailed(CitizenBotError):
@@ -45,12 +54,39 @@ def _append_events(
         raise ResumeFailed(f"Rasa server answered HTTP {answer.status_code}")
 
 
+def platform_of(sender_id: str) -> str | None:
+    """The messaging platform a conversation came from, or None for the web widget and REST."""
+    channel = sender_id.split(":", 1)[0]
+    return channel if ":" in sender_id and channel in PLATFORM_CHANNELS else None
+
+
+def deliver_on_platform(
+    rasa_url: str, sender_id: str, text: str, token: str | None, timeout_s: float = 20
+) -> bool:
+    """Send ``text`` to the citizen on Zalo or Messenger through the Rasa server's channel; False if web."""
+    channel = platform_of(sender_id)
+    if channel is None:
+        return False  # the widget polls the records store for staff messages
+    url = f"{rasa_url.rstrip('/')}/webhooks/{channel}/staff_message"
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        answer = httpx.post(
+            url, json={"recipient": sender_id, "text": text}, headers=headers, timeout=timeout_s
+        )
+    except httpx.HTTPError as error:
+        raise ResumeFailed(f"{channel} channel unreachable: {type(error).__name__}") from error
+    if answer.status_code != 200:
+        raise ResumeFailed(f"{channel} channel answered HTTP {answer.status_code}")
+    return True
+
+
 def record_staff_reply(
     rasa_url: str, sender_id: str, text: str, staff: str, token: str | None = None, timeout_s: float = 10
 ) -> None:
-    """Put a civil servant's reply into the conversation's history in Rasa (the tracker store)."""
+    """Put a civil servant's reply into the conversation's history in Rasa and on the citizen's platform."""
     event = {"event": "bot", "text": text, "metadata": {"from_staff": True, "staff": staff}}
     _append_events(rasa_url, sender_id, [event], token, timeout_s)
+    deliver_on_platform(rasa_url, sender_id, text, token)
 
 
 def resume_conversation(
@@ -63,9 +99,18 @@ def resume_conversation(
 def close_and_resume(
     records: CitizenRecords, request_id: int, closed_by: str, rasa_url: str, token: str | None = None
 ) -> HandoffRequest | None:
-    """Resume the bot in the request's conversation, then close the request (kept open if resuming fails)."""
+    """Resume the bot in the request's conversation and close the request (kept open if resuming fails).
+
+    The citizen is told, where they are, that the assistant is back.
+    """
     request = records.handoff(request_id)
     if request is None or request.status != "open":
         return None
     resume_conversation(rasa_url, request.sender_id, token)
-    return records.close_handoff(request_id, closed_by)
+    records.add_staff_message(request, closed_by, HANDOFF_CLOSED)  # shown by the widget
+    closed = records.close_handoff(request_id, closed_by)
+    try:
+        deliver_on_platform(rasa_url, request.sender_id, HANDOFF_CLOSED, token)
+    except ResumeFailed as error:  # the conversation is resumed: only the announcement is missing
+        logger.warning("end of handoff %s not announced: %s", request_id, error)
+    return closed

@@ -1,4 +1,7 @@
-"""Start the real services process and the real Rasa server once for all end-to-end tests."""
+"""Start the real services process and the real Rasa server once for all end-to-end tests.
+
+The Rasa server also runs the Zalo and Messenger channels, connected to fake platforms on 127.0.0.1.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,33 @@ from collections.abc import Iterator
 import pytest
 
 from bot.devstack import MODEL, Stack, running_stack
+from bot.fake_platforms import FakeGraph, FakeZalo
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def fake_zalo() -> Iterator[FakeZalo]:
+    server = FakeZalo()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_graph() -> Iterator[FakeGraph]:
+    server = FakeGraph()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, fake_zalo: FakeZalo, fake_graph: FakeGraph
+) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail("no trained model: run `make test` (it trains first)")
-    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+    workdir = tmp_path_factory.mktemp("stack")
+    channels = {
+        "channels.zalo.ZaloInput": fake_zalo.credentials(str(workdir / "zalo_tokens.json")),
+        "channels.messenger.MessengerInput": fake_graph.credentials(),
+    }
+    with running_stack(workdir, channels=channels) as running:
         yield running

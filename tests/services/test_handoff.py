@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.services.handoff import RESUME_EVENTS, ResumeFailed, close_and_resume, transcript
+from bot.services.handoff import HANDOFF_CLOSED, RESUME_EVENTS, ResumeFailed, close_and_resume, transcript
 from bot.services.records import CitizenRecords
 
 
@@ -44,8 +44,21 @@ def test_closing_sends_the_resume_events_for_that_conversation(fresh_store, rasa
     request = store.open_handoff("zalo:12 34", "citizen_asked", "")
     closed = close_and_resume(store, request.id, "cán bộ A", rasa)
     assert closed is not None and closed.status == "closed"
-    assert TrackerApi.received == [("/conversations/zalo%3A12%2034/tracker/events", RESUME_EVENTS)]
+    # The bot resumes, then the citizen hears it on Zalo, where they wrote.
+    assert TrackerApi.received == [
+        ("/conversations/zalo%3A12%2034/tracker/events", RESUME_EVENTS),
+        ("/webhooks/zalo/staff_message", {"recipient": "zalo:12 34", "text": HANDOFF_CLOSED}),
+    ]
+    assert store.staff_messages("zalo:12 34")[-1]["text"] == HANDOFF_CLOSED
     assert close_and_resume(store, request.id, "cán bộ A", rasa) is None  # nothing open any more
+
+
+def test_a_web_conversation_is_not_sent_to_a_platform(fresh_store, rasa: str) -> None:
+    store = CitizenRecords(fresh_store)
+    request = store.open_handoff("web-0123", "citizen_asked", "")
+    assert close_and_resume(store, request.id, "cán bộ A", rasa) is not None
+    assert [path for path, _ in TrackerApi.received] == ["/conversations/web-0123/tracker/events"]
+    assert store.staff_messages("web-0123")[-1]["text"] == HANDOFF_CLOSED  # the widget polls it
 
 
 def test_a_request_stays_open_when_rasa_refuses(fresh_store, rasa: str) -> None:

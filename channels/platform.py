@@ -1,0 +1,263 @@
+"""What the Zalo and Messenger channels share: acknowledge at once, process once, answer in the background.
+
+A platform channel verifies the request's signature (subclass), answers 200 before any work, then, in a
+task of its own, turns each platform event into a Rasa message: a retried or replayed event is dropped by
+its id; a digit answers the last numbered menu; images, stickers, files and the like get one polite line.
+
+It also takes a civil servant's replies during a handoff (``POST /webhooks/<channel>/staff_message``, with
+the Rasa API token), so that the citizen reads them where they wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.access_tokens import RASA_API, read_token
+from channels.rest import clean_message
+from channels.state import ChannelState
+
+logger = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 2000  # what the REST channel accepts from a citizen
+REPLY_UNSUPPORTED = (
+    "Xin lỗi, tôi chỉ đọc được tin nhắn chữ. Anh/chị vui lòng gõ câu hỏi, ví dụ: "
+    '"Làm căn cước cần giấy tờ gì?" Nếu cần gửi giấy tờ, anh/chị nhắn "gặp cán bộ".'
+)
+MENU_HINT = "Anh/chị nhắn số thứ tự để chọn."
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+_LIST_ITEM = re.compile(r"(?m)^(\d{1,2})\. ")
+_SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+|\n+")
+BACKOFF_S = (0.5, 1.0, 2.0)  # waits before retrying a platform's temporary error
+
+
+class DeliveryFailed(Exception):
+    """The platform did not take the message (after retries)."""
+
+
+@dataclass(frozen=True)
+class PlatformEvent:
+    """One thing a user did, as the channel reads it from the platform's webhook body."""
+
+    event_id: str
+    user_id: str
+    kind: str  # "text", "payload" (a button), "unsupported" (image, sticker…), or "ignore"
+    text: str = ""
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut after a sentence or a line where possible."""
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    segments, position = [], 0  # each sentence or line with the spacing that followed it
+    for match in _SENTENCE_END.finditer(text):
+        segments.append(text[position : match.end()])
+        position = match.end()
+    segments.append(text[position:])
+    pieces: list[str] = []
+    current = ""
+    for segment in segments:
+        while len(segment) > limit:  # one sentence longer than the limit: cut it at a space
+            cut = segment.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current.strip():
+                pieces.append(current.rstrip())
+            current = ""
+            pieces.append(segment[:cut].rstrip())
+            segment = segment[cut:].lstrip()
+        if len(current) + len(segment.rstrip()) <= limit:
+            current += segment
+        else:
+            pieces.append(current.rstrip())
+            current = segment
+    if current.strip():
+        pieces.append(current.rstrip())
+    return pieces
+
+
+def numbered_menu(text: str, buttons: list[dict[str, Any]], first: int = 1) -> str:
+    """The message text with its choices numbered from ``first`` and how to choose.
+
+    A text that already lists its choices as "1. …", "2. …" (the candidate procedures) keeps its list,
+    renumbered from ``first``; otherwise the button titles are listed after it.
+    """
+    own = [int(number) for number in _LIST_ITEM.findall(text)]
+    if own and own == list(range(1, len(buttons) + 1)):
+        body = _LIST_ITEM.sub(lambda item: f"{int(item.group(1)) + first - 1}. ", text.rstrip())
+        return f"{body}\n{MENU_HINT}"
+    lines = [text.rstrip(), ""]
+    lines += [f"{number}. {button.get('title', '')}" for number, button in enumerate(buttons, first)]
+    lines.append(MENU_HINT)
+    return "\n".join(lines)
+
+
+class PlatformOutput(OutputChannel):
+    """Sends the bot's messages through a platform's API (``deliver``), menus numbered and remembered."""
+
+    channel_name = "platform"
+
+    def __init__(self, state: ChannelState) -> None:
+        """Remember where menus are kept; one instance answers one message (one turn)."""
+        self.state = state
+        # Choices of every message of this turn, numbered on from one message to the next, so that a
+        # digit never means two things.
+        self._turn_choices: list[str] = []
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name."""
+        return cls.channel_name
+
+    async def deliver(
+        self, user_id: str, text: str, buttons: list[dict[str, Any]] | None = None, staff: bool = False
+    ) -> None:
+        """Send one message (the platform's own length limit applied by the subclass)."""
+        raise NotImplementedError
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Plain text."""
+        await self.deliver(platform_user(recipient_id), text)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """Text with choices: the platform's buttons, plus numbers a citizen can type."""
+        user_id = platform_user(recipient_id)
+        first = len(self._turn_choices) + 1
+        self._turn_choices += [str(button.get("payload") or button.get("title")) for button in buttons]
+        self.state.remember_menu(self.name(), user_id, self._turn_choices)
+        await self.deliver(user_id, numbered_menu(text, buttons, first), buttons)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """Images are sent as their link."""
+        await self.deliver(platform_user(recipient_id), image)
+
+
+def platform_user(sender_id: str) -> str:
+    """The platform's user id inside our conversation id ``<channel>:<user id>``."""
+    return sender_id.split(":", 1)[1] if ":" in sender_id else sender_id
+
+
+class PlatformInput(InputChannel):
+    """Webhook skeleton of a messaging platform; subclasses verify requests and read events."""
+
+    def __init__(self, state: ChannelState | None = None) -> None:
+        """Remember the shared state; background tasks are kept referenced until done."""
+        self.state = state or ChannelState()
+        self._tasks: set[asyncio.Task] = set()
+
+    # ---- what a platform defines ----
+    def verify(self, request: Request) -> HTTPResponse | None:
+        """None when the request is authentic and fresh, else the 4xx to answer."""
+        raise NotImplementedError
+
+    def read_events(self, body: dict[str, Any]) -> list[PlatformEvent]:
+        """The user events in a verified webhook body."""
+        raise NotImplementedError
+
+    def make_output(self) -> PlatformOutput:
+        """The output channel that sends through the platform's API."""
+        raise NotImplementedError
+
+    def extra_routes(self, webhook: Blueprint) -> None:
+        """Routes besides POST /webhook (Messenger's GET verification)."""
+
+    # ---- shared behaviour ----
+    def conversation_id(self, user_id: str) -> str:
+        """Our conversation id: channel name and platform user id, so channels never share one."""
+        return f"{self.name()}:{user_id}"
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after the response has gone; failures are logged by type, never with content."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+
+        def finished(done: asyncio.Task) -> None:
+            self._tasks.discard(done)
+            if not done.cancelled() and done.exception() is not None:
+                logger.error("%s: event processing failed (%s)", self.name(), type(done.exception()).__name__)
+
+        task.add_done_callback(finished)
+
+    async def handle(self, event: PlatformEvent, on_new_message: OnNewMessage) -> None:
+        """Process one event once: answer it, or say politely what the assistant can read."""
+        if event.kind == "ignore" or not self.state.first_time(self.name(), event.event_id):
+            return
+        self.state.touch_inbound(self.name(), event.user_id)
+        output = self.make_output()
+        if event.kind == "unsupported":
+            await output.deliver(event.user_id, REPLY_UNSUPPORTED)
+            return
+        text = clean_message(event.text)[:MAX_TEXT_CHARS]
+        if not text:
+            return
+        if event.kind == "text":
+            text = self.state.menu_choice(self.name(), event.user_id, text) or text
+        await on_new_message(
+            UserMessage(text, output, self.conversation_id(event.user_id), input_channel=self.name())
+        )
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """GET / (health), POST /webhook (the platform), POST /staff_message (our staff API)."""
+        webhook = Blueprint(f"{self.name()}_webhook", __name__)
+        api_token = read_token(RASA_API)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > MAX_WEBHOOK_BYTES:
+                return response.json({"error": "request too large"}, status=413)
+            refused = self.verify(request)
+            if refused is not None:
+                return refused
+            body = _json_object(request.body)
+            if body is None:
+                return response.json({"error": "body must be a JSON object"}, status=400)
+            for event in self.read_events(body):
+                self.spawn(self.handle(event, on_new_message))
+            return response.json({"status": "ok"})
+
+        @webhook.route("/staff_message", methods=["POST"])
+        async def staff_message(request: Request) -> HTTPResponse:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not given or not hmac.compare_digest(given.encode(), api_token.encode()):
+                return response.json({"error": "token required"}, status=401)
+            body = _json_object(request.body) or {}
+            recipient, text = body.get("recipient"), body.get("text")
+            if not isinstance(recipient, str) or not recipient.startswith(f"{self.name()}:"):
+                return response.json({"error": f"recipient must be a {self.name()} conversation"}, status=400)
+            if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS:
+                return response.json({"error": f"text: 1 to {MAX_TEXT_CHARS} characters"}, status=400)
+            try:
+                await self.make_output().deliver(platform_user(recipient), text.strip(), staff=True)
+            except DeliveryFailed as error:
+                logger.error("%s: staff message not delivered: %s", self.name(), error)
+                return response.json({"error": "the platform did not take the message"}, status=502)
+            return response.json({"status": "sent"})
+
+        self.extra_routes(webhook)
+        return webhook
+
+
+def _json_object(raw: bytes | None) -> dict[str, Any] | None:
+    try:
+        body = json.loads(raw or b"")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return body if isinstance(body, dict) else None

@@ -1,0 +1,102 @@
+"""What the messaging channels must remember across events and restarts (SQLite, the Rasa server's side).
+
+- events already processed, by the platform's event id: Zalo and Messenger retry a webhook they think failed,
+  and a replayed request must not be answered twice;
+- the last numbered menu sent to a user, so that "1", "2" chooses from it;
+- when the user last wrote, for Messenger's 24-hour window.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PATH = PROJECT_ROOT / "var" / "channels.db"
+# Platforms retry for hours at most; ids older than this can no longer come back.
+SEEN_KEPT_S = 3 * 24 * 3600
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen_events (
+    channel TEXT NOT NULL, event_id TEXT NOT NULL, seen_at REAL NOT NULL, PRIMARY KEY (channel, event_id));
+CREATE TABLE IF NOT EXISTS menus (
+    channel TEXT NOT NULL, user_id TEXT NOT NULL, payloads TEXT NOT NULL, PRIMARY KEY (channel, user_id));
+CREATE TABLE IF NOT EXISTS last_inbound (
+    channel TEXT NOT NULL, user_id TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (channel, user_id));
+"""
+
+
+class ChannelState:
+    """One SQLite file shared by the channels of a Rasa server; safe to share between threads."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or Path(os.environ.get("CITIZENBOT_CHANNELS_DB") or DEFAULT_PATH)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            connection = sqlite3.connect(self.path, timeout=10)
+            try:
+                with connection:
+                    yield connection
+            finally:
+                connection.close()
+
+    def first_time(self, channel: str, event_id: str, now: float | None = None) -> bool:
+        """Record the event; False when it was already recorded (a retry or a replay)."""
+        now = time.time() if now is None else now
+        with self._connect() as db:
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO seen_events (channel, event_id, seen_at) VALUES (?, ?, ?)",
+                (channel, event_id, now),
+            ).rowcount
+            if inserted and int(now) % 100 == 0:  # now and then, forget ids that cannot come back
+                db.execute("DELETE FROM seen_events WHERE seen_at < ?", (now - SEEN_KEPT_S,))
+        return bool(inserted)
+
+    def remember_menu(self, channel: str, user_id: str, payloads: list[str]) -> None:
+        """The payloads of the numbered choices just sent to the user (1 is the first)."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO menus (channel, user_id, payloads) VALUES (?, ?, ?)",
+                (channel, user_id, json.dumps(payloads)),
+            )
+
+    def menu_choice(self, channel: str, user_id: str, text: str) -> str | None:
+        """The payload the user chose by typing a number of the last menu, if the text is such a number."""
+        number = text.strip().rstrip(".)")
+        if not number.isdigit() or len(number) > 2:
+            return None
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT payloads FROM menus WHERE channel = ? AND user_id = ?", (channel, user_id)
+            ).fetchone()
+        payloads = json.loads(row[0]) if row else []
+        index = int(number) - 1
+        return payloads[index] if 0 <= index < len(payloads) else None
+
+    def touch_inbound(self, channel: str, user_id: str, at: float | None = None) -> None:
+        """The user just wrote."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO last_inbound (channel, user_id, at) VALUES (?, ?, ?)",
+                (channel, user_id, time.time() if at is None else at),
+            )
+
+    def last_inbound(self, channel: str, user_id: str) -> float | None:
+        """When the user last wrote (epoch seconds), if ever."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT at FROM last_inbound WHERE channel = ? AND user_id = ?", (channel, user_id)
+            ).fetchone()
+        return float(row[0]) if row else None

@@ -1,19 +1,23 @@
 """Speed figures (``make bench``): REST latency through both servers, start time, memory, retrieval latency.
 
 Starts its own services process and Rasa server on free ports (nothing else needs to run), sends
-100 sequential single messages and 20 five-turn conversations, and prints p50/p95 per turn.
+100 sequential single messages and 20 five-turn conversations, and prints p50/p95 per turn; then 20
+signed Zalo and 20 Messenger events at once (fake platforms on 127.0.0.1): how fast each webhook is
+acknowledged while the replies are still being computed.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import numpy as np
 
-from bot.devstack import running_stack
+from bot.devstack import Stack, running_stack
+from bot.fake_platforms import FakeGraph, FakeZalo, messenger_event, messenger_signed, zalo_event, zalo_signed
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = [
@@ -51,10 +55,53 @@ def _percentiles(values: list[float]) -> str:
     return f"p50 {np.percentile(values, 50):.0f} ms, p95 {np.percentile(values, 95):.0f} ms (n={len(values)})"
 
 
+def _webhook_acknowledgements(stack: Stack, zalo: FakeZalo, graph: FakeGraph, events: int = 20) -> None:
+    """``events`` signed platform events at once: time to the 200, and until every reply was sent."""
+    for channel in ("zalo", "messenger"):
+        users = [f"ack-{channel}-{i}" for i in range(events)]
+        if channel == "zalo":
+            requests = [
+                zalo_signed(zalo_event(user, MESSAGES[i % len(MESSAGES)])) for i, user in enumerate(users)
+            ]
+        else:
+            requests = [
+                messenger_signed(messenger_event(user, message={"text": MESSAGES[i % len(MESSAGES)]}))
+                for i, user in enumerate(users)
+            ]
+        url = f"{stack.rasa_url}/webhooks/{channel}/webhook"
+        fake = zalo if channel == "zalo" else graph
+
+        # One client with a connection per event, opened beforehand: the figure is the server's, not the
+        # cost of building HTTP clients in 20 threads at once.
+        client = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=events))
+
+        def post(request: tuple[bytes, dict[str, str]], url: str = url) -> float:
+            started = time.perf_counter()
+            client.post(url, content=request[0], headers=request[1]).raise_for_status()
+            return (time.perf_counter() - started) * 1000
+
+        with ThreadPoolExecutor(events) as pool:  # warm the connections with requests that cause nothing
+            list(pool.map(lambda _: client.get(url.removesuffix("webhook")), range(events)))
+        started = time.perf_counter()
+        with ThreadPoolExecutor(events) as pool:
+            acks = list(pool.map(post, requests))
+        answered = sum(bool(fake.sent.wait_for(user, 1, timeout_s=120)) for user in users)
+        all_replied_s = time.perf_counter() - started
+        print(
+            f"  {channel:9} {events} concurrent events, acknowledgement {_percentiles(acks)}; "
+            f"{answered}/{events} answered, the last after {all_replied_s:.1f} s"
+        )
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     work = Path(tempfile.mkdtemp(prefix="citizenbot-bench-"))
-    with running_stack(work) as stack:
+    zalo, graph = FakeZalo(), FakeGraph()
+    channels = {
+        "channels.zalo.ZaloInput": zalo.credentials(str(work / "zalo_tokens.json")),
+        "channels.messenger.MessengerInput": graph.credentials(),
+    }
+    with running_stack(work, channels=channels) as stack:
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         with httpx.Client(timeout=60) as client:
             for text in MESSAGES:  # warm-up: first calls load the index and build TF graphs
@@ -82,6 +129,8 @@ def main() -> None:
         )
         rss = f"Rasa server {_rss_mb(stack.rasa.pid):.0f} MB, services {_rss_mb(stack.services.pid):.0f} MB"
         print(f"  RSS: {rss}")
+        print("Messaging webhooks (fake Zalo and Graph API on 127.0.0.1):")
+        _webhook_acknowledgements(stack, zalo, graph)
     _retrieval_figures()
 
 

@@ -11,11 +11,13 @@ the Rasa API token), so that the citizen reads them where they wrote.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hmac
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +43,24 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 _LIST_ITEM = re.compile(r"(?m)^(\d{1,2})\. ")
 _SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+|\n+")
 BACKOFF_S = (0.5, 1.0, 2.0)  # waits before retrying a platform's temporary error
+_processing: asyncio.AbstractEventLoop | None = None
+_processing_started = threading.Lock()
+
+
+def processing_loop() -> asyncio.AbstractEventLoop:
+    """The event loop, in a thread of its own, where platform events are turned into replies.
+
+    Understanding a message holds an event loop for tens of milliseconds at a time. Processed in the
+    server's own loop, a burst of webhooks would wait behind every reply being computed; in this thread,
+    the server's loop stays free to acknowledge each webhook at once, as the platforms require. Events are
+    started in arrival order; Rasa's lock store keeps each conversation's messages in sequence.
+    """
+    global _processing
+    with _processing_started:
+        if _processing is None:
+            _processing = asyncio.new_event_loop()
+            threading.Thread(target=_processing.run_forever, name="platform-events", daemon=True).start()
+        return _processing
 
 
 class DeliveryFailed(Exception):
@@ -155,9 +175,8 @@ class PlatformInput(InputChannel):
     """Webhook skeleton of a messaging platform; subclasses verify requests and read events."""
 
     def __init__(self, state: ChannelState | None = None) -> None:
-        """Remember the shared state; background tasks are kept referenced until done."""
+        """Remember the shared state."""
         self.state = state or ChannelState()
-        self._tasks: set[asyncio.Task] = set()
 
     # ---- what a platform defines ----
     def verify(self, request: Request) -> HTTPResponse | None:
@@ -180,17 +199,15 @@ class PlatformInput(InputChannel):
         """Our conversation id: channel name and platform user id, so channels never share one."""
         return f"{self.name()}:{user_id}"
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` after the response has gone; failures are logged by type, never with content."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
+    def enqueue(self, event: PlatformEvent, on_new_message: OnNewMessage) -> None:
+        """Process the event in the processing thread's loop; failures are logged by type, never content."""
+        future = asyncio.run_coroutine_threadsafe(self.handle(event, on_new_message), processing_loop())
 
-        def finished(done: asyncio.Task) -> None:
-            self._tasks.discard(done)
+        def finished(done: concurrent.futures.Future) -> None:
             if not done.cancelled() and done.exception() is not None:
                 logger.error("%s: event processing failed (%s)", self.name(), type(done.exception()).__name__)
 
-        task.add_done_callback(finished)
+        future.add_done_callback(finished)
 
     async def handle(self, event: PlatformEvent, on_new_message: OnNewMessage) -> None:
         """Process one event once: answer it, or say politely what the assistant can read."""
@@ -230,7 +247,7 @@ class PlatformInput(InputChannel):
             if body is None:
                 return response.json({"error": "body must be a JSON object"}, status=400)
             for event in self.read_events(body):
-                self.spawn(self.handle(event, on_new_message))
+                self.enqueue(event, on_new_message)
             return response.json({"status": "ok"})
 
         @webhook.route("/staff_message", methods=["POST"])

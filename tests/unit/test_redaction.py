@@ -1,8 +1,24 @@
+import json
 import logging
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
 
 import pytest
 
-from bot.text.redaction import RedactingFilter, contains_personal_data, redact
+from bot.pii_eval import Example, load, score
+from bot.text.redaction import (
+    EMAIL,
+    PHONE,
+    PersonalSpan,
+    RedactingFilter,
+    contains_personal_data,
+    find_personal_data,
+    redact,
+)
+
+TUNE = Path(__file__).parents[1] / "data" / "pii_tune.jsonl"
 
 
 @pytest.mark.parametrize(
@@ -13,7 +29,9 @@ from bot.text.redaction import RedactingFilter, contains_personal_data, redact
         ("gọi 0912345678", "gọi [số điện thoại]"),
         ("gọi 0912 345 678 hoặc 0912.345.678", "gọi [số điện thoại] hoặc [số điện thoại]"),
         ("sdt +84912345678", "sdt [số điện thoại]"),
+        ("sdt +84 912345678", "sdt [số điện thoại]"),
         ("mail nguyen.van.a@gmail.com ạ", "mail [email] ạ"),
+        ("cccd 001 203 004 567 bị mất", "cccd [số định danh] bị mất"),
     ],
 )
 def test_personal_data_is_masked(text: str, expected: str) -> None:
@@ -22,16 +40,122 @@ def test_personal_data_is_masked(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tôi tên là nguyen van an, sdt 0912345678", "tôi tên là [họ tên], sdt [số điện thoại]"),
+        ("tên tôi là Trần Thị Bích", "tên tôi là [họ tên]"),
+        ("em là Nguyễn Văn Hùng ạ", "em là [họ tên] ạ"),
+        ("chị Hoa ơi", "chị [họ tên] ơi"),
+        ("ông Lò Văn Sáng hỏi", "ông [họ tên] hỏi"),
+        ("bà Đinh Thị Lan", "bà [họ tên]"),
+        ("anh Hùng ơi", "anh [họ tên] ơi"),
+        ("họ tên: Bùi Văn Tuấn", "họ tên: [họ tên]"),
+        ("người nhận: Quách Văn Dũng", "người nhận: [họ tên]"),
+        ("con tôi tên Hà Minh Khôi", "con tôi tên [họ tên]"),
+        ("cháu tên là Ngọc Ánh", "cháu tên là [họ tên]"),
+        ("tôi tên là An muốn hỏi", "tôi tên là [họ tên] muốn hỏi"),
+        ("ông NGUYỄN VĂN AN hỏi", "ông [họ tên] hỏi"),
+        ("cô giáo Hạnh nhờ hỏi", "cô giáo [họ tên] nhờ hỏi"),
+        ("Tôi là Nguyễn Văn A, sinh năm 1985", "Tôi là [họ tên], sinh năm [ngày sinh]"),
+        ("ten chu tk nguyen van a", "ten chu tk [họ tên]"),
+    ],
+)
+def test_names_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("địa chỉ: số nhà 25, tổ 3, phường Phương Lâm", "địa chỉ: [địa chỉ]"),
+        ("tôi ở xóm Trại, xã Yên Nghiệp, huyện Lạc Sơn ạ", "tôi ở [địa chỉ] ạ"),
+        ("thường trú tại thôn 5, xã Mông Hóa", "thường trú tại [địa chỉ]"),
+        ("nhà tôi ở số 45 đường Trần Hưng Đạo muốn xây nhà", "nhà tôi ở [địa chỉ] muốn xây nhà"),
+        ("dia chi: xom moi, xa phu cuong, huyen tan lac", "dia chi: [địa chỉ]"),
+    ],
+)
+def test_addresses_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sinh ngày 12/05/1990", "sinh ngày [ngày sinh]"),
+        ("ns 12-08-1979, quê Kim Bôi", "ns [ngày sinh], quê Kim Bôi"),
+        ("con sinh ngày 5 tháng 3 năm 2020", "con sinh ngày [ngày sinh]"),
+        ("tôi sinh năm 1962", "tôi sinh năm [ngày sinh]"),
+        ("stk 0123456789012 vietcombank", "stk [số tài khoản] vietcombank"),
+        ("số tài khoản agribank: 3100 2050 12345", "số tài khoản agribank: [số tài khoản]"),
+        ("stk 0912345678", "stk [số tài khoản]"),
+        ("xe biển số 29A-123.45 bị phạt", "xe biển số [biển số xe] bị phạt"),
+        ("xe 30E12345 và 29B1-123.45", "xe [biển số xe] và [biển số xe]"),
+        ("biển số 88A 12345", "biển số [biển số xe]"),
+    ],
+)
+def test_dates_accounts_and_plates_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "hồ sơ 000.00.04.H51-200221-0001 đến đâu rồi",  # a dossier code is not personal data
         "lệ phí 200000 đồng",
+        "lệ phí 100.000 đồng đúng không",
         "thủ tục 1.001193",
+        "thủ tục 1.001612 và 2.000986",
         "đăng ký khai sinh cần giấy tờ gì",
+        "UBND xã Mai Châu ở đâu",
+        "làm sổ đỏ ở huyện Lạc Sơn",
+        "Trung tâm Phục vụ hành chính công tỉnh Hòa Bình",
+        "Sở Tư pháp có nhận hồ sơ online không",
+        "Đăng ký khai sinh",
+        "Cấp đổi Giấy chứng nhận quyền sử dụng đất",
+        "tôi nộp hồ sơ ngày 12/03/2024 mà chưa có kết quả",
+        "đăng ký khai sinh ngày 15/4/2024 có kết quả chưa",
+        "anh cho em hỏi thủ tục kết hôn",
+        "chị ơi lệ phí bao nhiêu",
+        "nộp lúc 10h30 năm 2024",
+        "xin bản sao trích lục",
+        "Ban Tiếp công dân tỉnh ở đâu",
+        "mã hồ sơ 2403120045 đã có kết quả chưa",  # a receipt number, not an account
+        "Nhà văn hóa thôn Đồng Tâm ở đâu",
+        "quy hoạch nông thôn mới",
+        "em Cảm ơn ạ",
+        "Chi Cục Thủy Sản cấp giấy phép",
+        "trẻ em Việt Nam được nhận làm con nuôi",
+        "đăng ký kết hôn với người Lào ở Mai Châu",
     ],
 )
-def test_other_numbers_are_kept(text: str) -> None:
+def test_other_text_is_kept(text: str) -> None:
     assert redact(text) == text
+    assert not contains_personal_data(text)
+
+
+def test_spans_carry_offsets_and_kinds() -> None:
+    text = "tôi tên là Lò Văn Sáng, sđt 0912345678"
+    assert find_personal_data(text) == [PersonalSpan(11, 22, "name"), PersonalSpan(28, 38, "phone")]
+
+
+def test_decomposed_unicode_keeps_offsets_into_the_original() -> None:
+    text = unicodedata.normalize("NFD", "tên tôi là Trần Thị Bích")
+    [span] = find_personal_data(text)
+    assert (span.kind, text[span.start : span.end]) == ("name", unicodedata.normalize("NFD", "Trần Thị Bích"))
+
+
+def test_redaction_is_idempotent_and_marks_are_not_matched() -> None:
+    for example in load(TUNE):
+        once = redact(example.text)
+        assert redact(once) == once, example.text
+    assert redact("tên tôi là [họ tên], địa chỉ: [địa chỉ], stk [số tài khoản]") == (
+        "tên tôi là [họ tên], địa chỉ: [địa chỉ], stk [số tài khoản]"
+    )
+
+
+def test_form_patterns_still_read_contacts() -> None:
+    assert EMAIL.search("mail a.b@x.vn").group(0) == "a.b@x.vn"  # type: ignore[union-attr]
+    assert PHONE.search("gọi 0912 345 678").group(0) == "0912 345 678"  # type: ignore[union-attr]
 
 
 def test_log_records_are_redacted() -> None:
@@ -40,3 +164,41 @@ def test_log_records_are_redacted() -> None:
     )
     RedactingFilter().filter(record)
     assert record.getMessage() == "question from u1: sđt [số điện thoại]"
+
+
+def test_log_records_mask_names() -> None:
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "text: %s", ("tên tôi là Trần Thị Bích",), None
+    )
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "text: tên tôi là [họ tên]"
+
+
+def test_score_counts_caught_missed_and_false_positives() -> None:
+    examples = [
+        Example("tôi tên là Hùng", [PersonalSpan(11, 15, "name")]),
+        Example("gọi 0912345678", []),  # unlabelled phone: a false positive
+        Example("hỏi chút", [PersonalSpan(0, 3, "address")]),  # nothing predicted: a miss
+    ]
+    report = score(examples)
+    assert (report.kinds["name"].gold, report.kinds["name"].caught) == (1, 1)
+    assert report.kinds["address"].missed == 1
+    assert report.overall.false_positives == 1 and report.kinds["phone"].precision == 0.0
+
+
+def test_tune_set_meets_the_goals() -> None:
+    assert all(score(load(TUNE)).goals().values())
+
+
+def test_tune_set_schema() -> None:
+    rows = [json.loads(line) for line in TUNE.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 120
+    assert sum(not row["spans"] for row in rows) >= len(rows) * 0.4
+    for row in rows:
+        for span in row["spans"]:
+            assert 0 <= span["start"] < span["end"] <= len(row["text"])
+
+
+def test_importing_bot_text_does_not_import_spacy() -> None:
+    code = "import sys, bot.text.redaction; assert 'spacy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

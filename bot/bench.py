@@ -55,6 +55,23 @@ def _percentiles(values: list[float]) -> str:
     return f"p50 {np.percentile(values, 50):.0f} ms, p95 {np.percentile(values, 95):.0f} ms (n={len(values)})"
 
 
+def _post_at_once(url: str, requests: list[tuple[bytes, dict[str, str]]]) -> list[float]:
+    """Milliseconds until each request was answered, all sent at once from as many threads."""
+    # One client with a connection per request, opened beforehand: the figure is the server's, not the
+    # cost of building HTTP clients in 20 threads at once.
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=len(requests))) as client:
+
+        def post(request: tuple[bytes, dict[str, str]]) -> float:
+            started = time.perf_counter()
+            client.post(url, content=request[0], headers=request[1]).raise_for_status()
+            return (time.perf_counter() - started) * 1000
+
+        with ThreadPoolExecutor(len(requests)) as pool:  # warm the connections: health checks cause nothing
+            list(pool.map(lambda _: client.get(url.removesuffix("webhook")), requests))
+        with ThreadPoolExecutor(len(requests)) as pool:
+            return list(pool.map(post, requests))
+
+
 def _webhook_acknowledgements(stack: Stack, zalo: FakeZalo, graph: FakeGraph, events: int = 20) -> None:
     """``events`` signed platform events at once: time to the 200, and until every reply was sent."""
     for channel in ("zalo", "messenger"):
@@ -71,20 +88,8 @@ def _webhook_acknowledgements(stack: Stack, zalo: FakeZalo, graph: FakeGraph, ev
         url = f"{stack.rasa_url}/webhooks/{channel}/webhook"
         fake = zalo if channel == "zalo" else graph
 
-        # One client with a connection per event, opened beforehand: the figure is the server's, not the
-        # cost of building HTTP clients in 20 threads at once.
-        client = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=events))
-
-        def post(request: tuple[bytes, dict[str, str]], url: str = url) -> float:
-            started = time.perf_counter()
-            client.post(url, content=request[0], headers=request[1]).raise_for_status()
-            return (time.perf_counter() - started) * 1000
-
-        with ThreadPoolExecutor(events) as pool:  # warm the connections with requests that cause nothing
-            list(pool.map(lambda _: client.get(url.removesuffix("webhook")), range(events)))
         started = time.perf_counter()
-        with ThreadPoolExecutor(events) as pool:
-            acks = list(pool.map(post, requests))
+        acks = _post_at_once(url, requests)
         answered = sum(bool(fake.sent.wait_for(user, 1, timeout_s=120)) for user in users)
         all_replied_s = time.perf_counter() - started
         print(

@@ -21,6 +21,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from bot.access_tokens import ACTIONS, RASA_API, read_token
@@ -37,14 +38,20 @@ def _redacting_record_factory() -> None:
     # Rasa's CLI replaces the root handlers when it configures logging, so a handler filter would be lost;
     # a record factory redacts every record, whatever handler later writes it.
     make_record = logging.getLogRecordFactory()
+    inside = threading.local()  # a record logged while redacting (loading spaCy) is not redacted again
 
     def make_redacted_record(*args: object, **kwargs: object) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
+        if getattr(inside, "active", False):
+            return record
+        inside.active = True
         try:
             message = record.getMessage()
+            cleaned = redact(message)
         except (TypeError, ValueError):
             return record
-        cleaned = redact(message)
+        finally:
+            inside.active = False
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return record
@@ -105,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("CITIZENBOT_ACTIONS_URL", DEFAULT_ACTIONS_URL)
     os.environ.setdefault("CITIZENBOT_TRACKER_DB", DEFAULT_TRACKER_DB)
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES))
+    redact("khởi động")  # load the redaction pipeline before any record needs it
     _redacting_record_factory()
     args.endpoints = str(resolved_endpoints(Path(args.endpoints)))
     sys.argv = rasa_arguments(args, origins, read_token(RASA_API))

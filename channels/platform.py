@@ -27,13 +27,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.access_tokens import RASA_API, read_token
-from channels.rest import clean_message
+from channels.rest import ERROR_TOO_LONG, MAX_MESSAGE_CHARS, clean_message
 from channels.state import ChannelState
 
 logger = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BYTES = 64 * 1024
-MAX_TEXT_CHARS = 2000  # what the REST channel accepts from a citizen
+MAX_TEXT_CHARS = 2000  # a civil servant's reply, as the staff API accepts it
+# Platform user ids are digits; the conversation id "<channel>:<id>" must be a sender id the REST channel
+# would accept too.
+_PLATFORM_ID = re.compile(r"[\w.@+-]{1,100}", re.ASCII)
 REPLY_UNSUPPORTED = (
     "Xin lỗi, tôi chỉ đọc được tin nhắn chữ. Anh/chị vui lòng gõ câu hỏi, ví dụ: "
     '"Làm căn cước cần giấy tờ gì?" Nếu cần gửi giấy tờ, anh/chị nhắn "gặp cán bộ".'
@@ -211,15 +214,22 @@ class PlatformInput(InputChannel):
 
     async def handle(self, event: PlatformEvent, on_new_message: OnNewMessage) -> None:
         """Process one event once: answer it, or say politely what the assistant can read."""
-        if event.kind == "ignore" or not self.state.first_time(self.name(), event.event_id):
+        if (
+            event.kind == "ignore"
+            or not _PLATFORM_ID.fullmatch(event.user_id)
+            or not self.state.first_time(self.name(), event.event_id)
+        ):
             return
         self.state.touch_inbound(self.name(), event.user_id)
         output = self.make_output()
         if event.kind == "unsupported":
             await output.deliver(event.user_id, REPLY_UNSUPPORTED)
             return
-        text = clean_message(event.text)[:MAX_TEXT_CHARS]
+        text = clean_message(event.text)
         if not text:
+            return
+        if len(text) > MAX_MESSAGE_CHARS:  # what the REST channel refuses, no channel accepts
+            await output.deliver(event.user_id, ERROR_TOO_LONG)
             return
         if event.kind == "text":
             text = self.state.menu_choice(self.name(), event.user_id, text) or text

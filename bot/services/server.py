@@ -29,11 +29,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.access_tokens import ACTIONS, RASA_API, STAFF, read_token
+from bot.console import mount_console
 from bot.errors import CitizenBotError
 from bot.services.application import Application, install
 from bot.services.retention import purge_daily
 from bot.services.staff_api import staff_blueprint
-from bot.text.redaction import install_log_redaction
+from bot.text.redaction import install_log_redaction, redact
 
 logger = logging.getLogger(__name__)
 WEB_ROOT = Path(__file__).resolve().parent / "web"
@@ -72,6 +73,7 @@ def create_app(
     app.blueprint(
         staff_blueprint(application.records, app.ctx.rasa_url, read_token(STAFF), read_token(RASA_API))
     )
+    mount_console(app, application.records, app.ctx.rasa_url, read_token(RASA_API))  # staff console
 
     @app.exception(SanicException)
     async def _client_error(request: Request, exception: SanicException) -> HTTPResponse:
@@ -169,6 +171,7 @@ def main() -> None:
     parser.add_argument("--rasa-url", default=os.environ.get("CITIZENBOT_RASA_URL", DEFAULT_RASA_URL))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact("khởi động")  # load the redaction pipeline before any record needs it
     install_log_redaction()
     app = create_app(rasa_url=args.rasa_url)
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)

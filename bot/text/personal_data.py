@@ -80,7 +80,8 @@ def _repeat(token: dict[str, Any], most: int) -> Pattern:
 # otherwise: the Doc never leaves this module), because NOT_IN over a long stop list is a Python
 # call per token and pattern state, the matcher's hot path; an equality test on TAG is not.
 _NAME_STOP_SET = frozenset(lex.NAME_STOPS)
-_VALUE_STOP_SET = _NAME_STOP_SET | frozenset(lex.ADDRESS_BREAKS)
+# "trùng" (same), "bé", "đâu", "bố" end a name but are common place syllables: "trung minh", "cai be".
+_VALUE_STOP_SET = (_NAME_STOP_SET - {"trung", "be", "dau", "bo"}) | frozenset(lex.ADDRESS_BREAKS)
 # Capitalised words that still end a place name: keywords and pronouns ("xóm Mới, Tôi muốn ...").
 _TITLE_VALUE_STOPS = frozenset(lex.ADDRESS_BREAKS) | set(
     "tôi mình tui em anh chị ông bà cháu con và là".split()
@@ -140,9 +141,15 @@ def _patterns() -> dict[str, list[Pattern]]:
     triggered("name", lex.NAME_TITLE_TRIGGERS, capitalised)
     add("name_honorific", [{"LOWER": {"IN": lex.HONORIFICS}}], capitalised)
     add("name_surname", [], [[{"LOWER": {"IN": lex.SURNAMES}, "IS_TITLE": True}, *_repeat(_NAME_TITLE, 3)]])
+    triggered("name_role", lex.ROLE_TRIGGERS, [_repeat(_NAME_TITLE, 4)])
+    # 2-4 syllables led by a family name; Hmong names have "a": "giang a pao".
+    sur, more = {"LOWER": {"IN": sorted(lex.LOWER_SURNAMES)}}, _repeat(_NAME_WORD, 3)[1:]
+    triggered("name_lower", lex.SURNAME_TRIGGERS, [[sur, _NAME_WORD, *more], [sur, {"NORM": "a"}, *more]])
     triggered("birth_date", lex.BIRTH_TRIGGERS, _DATES)
+    triggered("birth_date", ["sn (:)?"], [_DATES[0], _DATES[3]])  # "sn" is "số nhà" too: full dates only
     triggered("bank_account", lex.BANK_TRIGGERS, [_DIGIT_GROUPS], [_FILLER])
-    triggered("cccd", lex.ID_TRIGGERS, [_DIGIT_GROUPS], [_FILLER])
+    # A few words may come between: "cccd moi 017 192 007 890", "CCCD gắn chip ...".
+    triggered("cccd", lex.ID_TRIGGERS, [_DIGIT_GROUPS], [_FILLER, *_repeat({"IS_ALPHA": True, "OP": "?"}, 4)])
 
     def keywords(phrases: list[str]) -> list[Pattern]:
         return [pattern for phrase in phrases for pattern in _compile(phrase, "LOWER")]
@@ -154,7 +161,15 @@ def _patterns() -> dict[str, list[Pattern]]:
     for street in keywords(lex.ADDRESS_STREET_KEYWORDS):
         # "số 45 đường trần hưng đạo", "45 phố Lê Lợi"; not "02 đường truyền" (two lines).
         fine += [[_forms_token("số"), *number, *street, *words], number + street + title]
+    ambiguous = [{"ORTH": {"IN": lex.AMBIGUOUS_VILLAGE_KEYWORDS}}]
+    fine += [ambiguous + title, ambiguous + number]
     add("addr_fine", [], fine)
+    # Any lower-case words ("xom dung", "ban na phon"): they count only when a commune follows.
+    loose = {"IS_ALPHA": True, "IS_LOWER": True, "NORM": {"NOT_IN": sorted(lex.ADDRESS_BREAKS)}}
+    villages = [{"ORTH": {"IN": [*lex.AMBIGUOUS_VILLAGE_KEYWORDS, "xom", "thon", "xóm", "thôn"]}}]
+    add("addr_amb", [], [villages + _repeat(loose, 3)])
+    lower = {**_VALUE_WORD, "IS_LOWER": True}
+    add("addr_lbare", [], [[lower, *_repeat(lower, 2)]])  # "..., xa phu vinh, tan lac"
     add("addr_admin", [], [k + v for k in keywords(lex.ADDRESS_ADMIN_KEYWORDS) for v in (words, number)])
     add("addr_street", [], [k + v for k in keywords(lex.ADDRESS_STREET_KEYWORDS) for v in (words, number)])
     # "số 8" joins an address ("số 8 ngõ 5") but is no address by itself ("thửa đất số 120").
@@ -267,6 +282,14 @@ def _name_ok(doc: Doc, start: int, end: int, label: str) -> bool:
     """False for places ("Mai Châu"), streets and agencies ("đường Trần Phú") read as names."""
     if doc[start].lower_ in lex.AGENCY_WORDS:
         return False  # "Chi Cục Thủy sản", "Chủ tịch Ủy ban" are agencies
+    if label == "name_role":
+        return doc[start].lower_ not in lex.ROLE_NOT_NAME  # "cán bộ Tư pháp" is an office
+    if (
+        label == "name_lower"
+        and end - start >= 2
+        and f"{doc[start].norm_} {doc[start + 1].norm_}" in lex.NOT_NAME_PAIRS
+    ):
+        return False  # "toi la chu ho", "ten ho so"
     folded = " ".join(t.norm_ for t in doc[start:end])
     if any(folded == place or folded.startswith(place + " ") for place in lex.PLACES):
         return False
@@ -274,6 +297,8 @@ def _name_ok(doc: Doc, start: int, end: int, label: str) -> bool:
     before_at = start - 1 if label == "name_surname" else start - 2 if label == "name_honorific" else -1
     if before_at >= 0:
         before = doc[before_at]
+        if before.text == "-" and all(not t.is_alpha for t in doc[end:]):
+            return True  # a signature: "... xin cảm ơn - Bùi Văn Nam"
         return not before.is_digit and before.norm_ not in lex.PLACE_CONTEXT
     return True
 
@@ -290,29 +315,49 @@ def _placeholder_initial(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _drop_copula(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Leave out an accent-free "la" (là) read as the family name La: "ten la giang a pao"."""
+    if end - start >= 3 and doc[start].text == "la" and doc[start + 1].lower_ in lex.LOWER_SURNAMES:
+        start += 1
+    return start, end
+
+
 def _digit_count(doc: Doc, start: int, end: int) -> int:
     return sum(len(t.text) for t in doc[start:end] if t.is_digit)
 
 
-def _vetoed(label: str, doc: Doc, start: int) -> bool:
+def _vetoed(label: str, doc: Doc, start: int, end: int) -> bool:
     """True for a match that the words around it show to be something else."""
     before = doc[start - 1] if start > 0 else None
     if label == "birth_date":
-        return before is not None and before.norm_ in _NOT_BIRTH  # "khai sinh ngày 5/3": a filing date
+        if before is not None and before.norm_ in _NOT_BIRTH:
+            return True  # "khai sinh ngày 5/3": a filing date
+        # A year alone about anybody: "người sinh năm 1960 thì ...", "sinh năm 1990 thì bao nhiêu tuổi".
+        after = doc[end].norm_ if end < len(doc) else ""
+        year_only = doc[end - 1].is_digit and (end < 2 or doc[end - 2].norm_ == "nam")
+        around = {t.norm_ for t in doc[max(0, start - 2) : start]}  # "trẻ em sinh năm 2020"
+        generic = bool(around & lex.GENERIC_BORN) if before is not None else after == "thi"
+        return year_only and generic
     if label == "name":
         # "không còn là Trưởng ..." and "chứng minh là" fold like "con là" / "mình là".
         return doc[start].lower_ == "còn" or (before is not None and before.norm_ == "chung")
-    if label not in ("addr_fine", "addr_admin"):
+    if label not in ("addr_fine", "addr_admin", "addr_amb"):
         return False
+    if doc[start].norm_ == "ban" and start + 1 < len(doc) and doc[start + 1].norm_ in lex.BOARD_WORDS:
+        return True  # "ban Giám đốc", "Ban Tiếp công dân": a board
+    if doc[start].norm_ == "sn" and [t.text for t in doc[start + 2 : start + 5]][::2] == ["/", "/"]:
+        return True  # "sn 12/3/1990": a date of birth, not a house number
     if doc[start].text == "Bản" and (before is None or before.norm_ in lex.NOT_VILLAGE_BEFORE):
         return True  # a heading: "Bản Thông báo ...", "Bản Thanh lý hợp đồng"
     if before is None:
         return False
+    if " ".join(t.norm_ for t in doc[start : start + 3]).startswith(tuple(lex.NOT_ADDRESS_VALUES)):
+        return True  # "o xa trung tam huyen": far from the centre
     if f"{before.norm_} {doc[start].norm_}" in lex.NOT_ADDRESS:
         return True  # "nông thôn" (countryside)
     if label == "addr_fine" and before.norm_ in lex.FACILITY_BEFORE:
         return True  # "Nhà văn hóa thôn Đồng Tâm ở đâu": a public place
-    return doc[start].lower_ == "bản" and (before.is_digit or before.norm_ in lex.NOT_VILLAGE_BEFORE)
+    return doc[start].norm_ == "ban" and (before.is_digit or before.norm_ in lex.NOT_VILLAGE_BEFORE)
 
 
 def find_candidates(text: str) -> list[Candidate]:
@@ -326,7 +371,7 @@ def find_candidates(text: str) -> list[Candidate]:
     matches = cast("list[tuple[int, int, int, list[int]]]", pipeline.matcher(doc, with_alignments=True))
     for match_id, start, end, alignment in matches:
         label, trigger_tokens = pipeline.labels[match_id]
-        if _vetoed(label, doc, start):
+        if _vetoed(label, doc, start, end):
             continue
         # Optional pattern tokens make the trigger's length vary: count the tokens it matched.
         payload = start + sum(1 for index in alignment if index < trigger_tokens)
@@ -347,8 +392,8 @@ def find_candidates(text: str) -> list[Candidate]:
             if start < end:
                 candidates.append((offsets[start][0], offsets[end - 1][1], kind, priority))
 
-    for label in ("name", "name_honorific", "name_surname"):
-        names = [_placeholder_initial(doc, *span) for span in spans(label)]
+    for label in ("name", "name_honorific", "name_surname", "name_role", "name_lower"):
+        names = [_placeholder_initial(doc, *_drop_copula(doc, *span)) for span in spans(label)]
         emit("name", NAME, [span for span in names if _name_ok(doc, *span, label)])
     emit("address", ADDRESS, [_trim(doc, *span) for span in addresses(doc, found, offsets, text)])
     emit("birth_date", TRIGGERED, spans("birth_date"))

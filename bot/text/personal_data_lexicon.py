@@ -85,6 +85,53 @@ NAME_TITLE_TRIGGERS = [
     # Titles and occupations used as honorifics: "cô giáo Hạnh", "trưởng thôn Bùi Văn Tâm".
     "(co giao|thay giao|bac si|chu tich|pho chu tich|truong thon|truong xom|dong chi|chu tai khoan|chu tk)",
 ]
+# Staff named by their role: "cán bộ Lê Văn Sơn phòng tư pháp", "chuyên viên Hà" (capitalised only).
+ROLE_TRIGGERS = ["(can bo|chuyen vien|ke toan|thu ky|van thu|truong phong|pho phong|giam doc|dong chi)"]
+# Capitalised words after a role that name its office, not a person ("cán bộ Tư pháp", "Một cửa").
+ROLE_NOT_NAME = set(
+    """
+    tư một địa văn hộ tiếp lao tài kế thuế xã phường huyện tỉnh quận thị ubnd ủy uỷ trung tòa ngân
+    công bảo kho chi ban bệnh tu mot dia van ho tiep lao tai ke thue xa phuong huyen tinh quan thi
+    trung ngan cong bao kho chi ban benh
+    """.split()
+)
+# A lower-case sequence led by a family name is a name after these ("toi la ha van chung",
+# "chu tk dinh van quy", "nguoi nhan hoang van tuan"); a capitalised one is caught anyway.
+SURNAME_TRIGGERS = [
+    "ten (la|:)?",
+    "(toi|em|minh|tui|chau|con|anh|chi|ong|ba) (la|ten)",
+    "(ten)? (chu tai khoan|chu tk|chu ho|chu xe) (la|:)?",
+    "(nguoi nhan|nguoi gui|nguoi nop|nguoi khai|nguoi lien he|nguoi uy quyen) (la|:)?",
+]
+# Family names folded, for lower-case text without diacritics.
+FOLDED_SURNAMES = set(
+    """
+    nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly dinh quach xa ha lo sa
+    luong cam vi mua giang trinh mai cao lam chu kieu dao doan tang thai ta la truong bach luu tong
+    trieu khuat hua giap luc be nong ninh mac lai thach kim tong hau
+    """.split()
+)
+# Lower-case family names, accented ("đặng", never "đăng") or not.
+LOWER_SURNAMES = (
+    FOLDED_SURNAMES | set(SURNAMES) | set("sa cầm mùa giàng chu tăng la lại thạch kim hầu".split())
+)
+# Ordinary words that begin with a family name's syllable: "hồ sơ", "lệ phí", "lý do", "tờ khai".
+NOT_NAME_PAIRS = {
+    pair.strip()
+    for pair in """
+    chu ho|chu tich|chu nha|chu dat|chu xe|chu tk|chu tai|chu so|chu dau|chu quan|chu ky|ho so|ho khau
+    ho chieu|ho tich|ho ngheo|ho kinh|ho tro|ho gia|ho ten|le phi|le tan|ly do|ly lich|ly hon|mai tang
+    dao tao|phan mem|phan anh|phan hoi|vu viec|ha tang|cao dang|lam viec|lam sao|lam the|lam lai
+    lam giay|lam ho|lam cccd|lam gi|lam thu|lam nghe|lam ruong|cam on|cam ket|tang cho|thai san
+    dinh chinh|dinh cu|dang ky|dang vien|dang lam|do thi|vi pham|vi tri|truong hop|truong phong
+    truong thon|trinh tu|trinh bay|mua ban|tong dai|kim loai|giang vien|luong huu|luong thang
+    luc luong|bach khoa|la nguoi|la chu|cao tuoi|tran nha|hua hen|duong pho|ngo hem|be tong
+    dang nhap|ho va|ha noi|la ai|la gi|mai moi|mai lai|mai sau|mai kia|mai nay
+    """.replace("\n", "|").split("|")
+    if pair.strip()
+}
+# Generic people before "sinh năm 1960": a hypothetical person, not somebody's date of birth.
+GENERIC_BORN = set("nguoi tre ai nhung cac moi truong".split())
 
 # Word sequences that are places, never people, whatever precedes them (folded).
 PLACES = {
@@ -116,7 +163,7 @@ PLACE_CONTEXT = set(
 # A trailing "!" keeps the accented spelling only: "ban" is a board ("Ban Tiếp công dân"), "ngo" a name.
 # Keywords whose value is a house / lane number ("số nhà 12", "ngõ 34/5", "tổ 3", "kiệt 45").
 ADDRESS_NUMBER_KEYWORDS = [
-    "(số nhà|nhà số|sn|ngõ|ngách|hẻm|kiệt|tổ|tổ dân phố|khu phố|khu|tiểu khu|căn hộ|ấp!) (số)?",
+    "(số nhà|nhà số|sn|ngõ|ngách|hẻm|kiệt|tổ|tổ dân phố|khu phố|khu|tiểu khu|căn hộ|ấp) (số)?",
 ]
 # Keywords whose value may be words ("thôn Đồng Bãi", "xóm mới", "tổ dân phố Hữu Nghị").
 ADDRESS_WORD_KEYWORDS = ["(thôn|xóm|khóm|tổ dân phố|khu phố|tiểu khu)"]
@@ -124,6 +171,9 @@ ADDRESS_WORD_KEYWORDS = ["(thôn|xóm|khóm|tổ dân phố|khu phố|tiểu khu
 ADDRESS_TITLE_KEYWORDS = ["(bản!|ấp!|ngõ!|ngách|hẻm|kiệt!)"]
 # A street with a house number before it ("số 12 đường Trần Phú", "12 phố Lê Lợi").
 ADDRESS_STREET_KEYWORDS = ["(đường|phố)"]
+# Accent-free "ban" (bạn, friend) and "ap" are villages only before a capitalised word or a
+# number, or with lower-case words when a commune follows ("o ban na phon, xa tong dau").
+AMBIGUOUS_VILLAGE_KEYWORDS = ["ban", "ap"]
 # Administrative levels: a place by itself is no personal data, only as part of an address.
 ADDRESS_ADMIN_KEYWORDS = [
     "(xã|phường|thị trấn|tt|huyện|quận|thị xã|tx|thành phố|tp|tỉnh) (.)?",
@@ -131,8 +181,12 @@ ADDRESS_ADMIN_KEYWORDS = [
 ]
 # Compounds in which an address keyword is an ordinary word: "nông thôn" (countryside), "làng xóm".
 NOT_ADDRESS = {"nong thon", "lang xom", "xom lang", "thon xom", "duong pho"}
+# Accent-free "xa" is "xã" (commune) or "xa" (far): "o xa trung tam", "xa qua".
+NOT_ADDRESS_VALUES = ("xa trung tam", "xa qua", "xa xoi", "xa nha", "xa lam", "xa hon")
 # "bản" after these is a copy or a document ("01 bản Kế hoạch", "văn bản Ban chỉ huy"), not a village.
-NOT_VILLAGE_BEFORE = set("van bien mot cac nhung moi tung hai ba ban . ; )".split())
+# "ban" before these is a board ("ban Giám đốc", "Ban Tiếp công dân", "ban tổ chức"), not a village.
+BOARD_WORDS = set("giam chi quan tiep to thuong kinh tuyen phap bien thu".split())
+NOT_VILLAGE_BEFORE = set("van bien mot cac nhung moi tung hai ba ban uy truong pho . ; )".split())
 # Value words never taken into a component: they start the next one.
 # ("Kiệt" is left out: it ends street names, "Lý Thường Kiệt".)
 ADDRESS_BREAKS = """

@@ -26,6 +26,9 @@ _PHONE_GLUED = re.compile(
 )
 _LANDLINE = re.compile(r"(?<![\w.-])02\d{2}[\s.-]?\d{3,4}[\s.-]?\d{3,4}(?![\w-])")
 _CCCD = re.compile(r"(?<![\w.-])(?:\d{12}|\d{9})(?![\w-])")
+# A CCCD grouped 3-3-3-3 ("017 192 007 890", "017-180-002-468") is one anywhere: it starts with
+# its province code (0..); other groupings and the 9-digit CMND need a trigger (personal_data).
+_CCCD_GROUPED = re.compile(r"(?<![\w.-])0\d{2}([ .-])\d{3}\1\d{3}\1\d{3}(?![\w-]|[.-]\d)")
 # Two-digit province code, series (letters, maybe a digit), 4-5 digits: 29A-123.45, 30E12345, 29B1-123.45.
 # Dossier codes ("000.00.04.H51-200221-0001") start after a dot or a letter and are left alone.
 _PLATE = re.compile(
@@ -42,6 +45,7 @@ _DOSSIER_BEFORE = re.compile(
 _REGEXES: list[tuple[re.Pattern[str], str, int]] = [
     (EMAIL, "email", 5),
     (_CCCD, "cccd", 4),
+    (_CCCD_GROUPED, "cccd", 4),
     (PHONE, "phone", 4),
     (_PHONE_GLUED, "phone", 4),
     (_LANDLINE, "phone", 3),

@@ -317,3 +317,17 @@ def test_the_staff_message_route_needs_the_rasa_token(stack) -> None:
         assert httpx.post(url, json=body, timeout=10).status_code == 401
         wrong = {"Authorization": "Bearer wrong"}
         assert httpx.post(url, json=body, headers=wrong, timeout=10).status_code == 401
+
+
+def test_what_the_rest_channel_refuses_no_platform_accepts(
+    stack, fake_zalo: FakeZalo, fake_graph: FakeGraph
+) -> None:
+    user = _user()
+    [reply] = _zalo_says(stack, fake_zalo, user, "hồ sơ " * 600)
+    assert "quá dài" in reply["message"]["text"]
+    [reply] = _messenger_says(stack, fake_graph, user, message={"text": "a" * 2001})
+    assert "quá dài" in reply["message"]["text"]
+    odd = _user() + "/../x"  # not an id any platform sends
+    assert _zalo(stack, *zalo_signed(zalo_event(odd, "xin chào"))).status_code == 200
+    time.sleep(QUIET_S)
+    assert fake_zalo.sent.to(odd) == []

@@ -133,6 +133,90 @@ def test_other_text_is_kept(text: str) -> None:
     assert not contains_personal_data(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("toi o ban Lac, xa Chieng Chau, huyen Mai Chau", "toi o [địa chỉ]"),
+        ("o ban na phon, xa tong dau, huyen mai chau", "o [địa chỉ]"),
+        ("toi o xom 3 xa trung minh tp hoa binh", "toi o [địa chỉ]"),
+        ("thuong tru xom tra, xa phu vinh, tan lac", "thuong tru [địa chỉ]"),
+        ("em o ap 3, xa tan hoa, huyen cai be", "em o [địa chỉ]"),
+    ],
+)
+def test_addresses_without_diacritics_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ten quach van linh, can lam lai", "ten [họ tên], can lam lai"),
+        ("toi la ha van chung", "toi la [họ tên]"),
+        ("chu tk dinh van quy", "chu tk [họ tên]"),
+        ("nguoi nhan hoang van tuan", "nguoi nhan [họ tên]"),
+        ("anh ten la giang a pao", "anh ten la [họ tên]"),
+        ("can bo Quang bao nop lai", "can bo [họ tên] bao nop lai"),
+        (
+            "cán bộ Lê Văn Sơn phòng tư pháp huyện Lương Sơn hướng dẫn",
+            "cán bộ [họ tên] phòng tư pháp huyện Lương Sơn hướng dẫn",
+        ),
+        ("chuyên viên Trần Thu Hà đã nhận", "chuyên viên [họ tên] đã nhận"),
+        ("Cảm ơn cán bộ đã hỗ trợ - Bùi Văn Nam", "Cảm ơn cán bộ đã hỗ trợ - [họ tên]"),
+    ],
+)
+def test_lower_case_and_role_names_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cccd moi 017 192 007 890", "cccd moi [số định danh]"),
+        ("CCCD gắn chip 017-180-002-468", "CCCD gắn chip [số định danh]"),
+        ("tra cuu 031.095.004.321 giup em", "tra cuu [số định danh] giup em"),
+        ("cmnd cu cua toi 113 567 890", "cmnd cu cua toi [số định danh]"),
+    ],
+)
+def test_grouped_identity_numbers_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sn 12/3/1990, que Kim Boi", "sn [ngày sinh], que Kim Boi"),
+        ("con toi sinh nam 2019", "con toi sinh nam [ngày sinh]"),
+    ],
+)
+def test_specific_births_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "người sinh năm 1960 thì cần giấy tờ gì",
+        "tre em sinh nam 2020 duoc cap the bhyt khong",
+        "sinh nam 1990 thi bao nhieu tuoi duoc lam cccd",
+        "ban oi cho minh hoi thu tuc lam cccd",
+        "o xa qua, co nop qua mang duoc khong",
+        "nha toi o xa trung tam huyen, nop online duoc khong",
+        "le phi lam ho so la bao nhieu",
+        "ly do bi tra ho so la gi",
+        "mai toi den nop to khai duoc khong",
+        "toi muon nop ho so tai tp hoa binh duoc khong",
+        "Hà Nội có làm căn cước cho người Hòa Bình không",
+        "toi la chu ho, muon tach khau",
+        "tên đăng nhập là số định danh cá nhân phải không",
+        "cán bộ Tư pháp xã ở đâu",
+        "ban Giam doc trung tam",
+        "cccd 12 so la so dinh danh ca nhan phai khong",
+    ],
+)
+def test_look_alikes_without_diacritics_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
 def test_spans_carry_offsets_and_kinds() -> None:
     text = "tôi tên là Lò Văn Sáng, sđt 0912345678"
     assert find_personal_data(text) == [PersonalSpan(11, 22, "name"), PersonalSpan(28, 38, "phone")]

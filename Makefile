@@ -21,7 +21,6 @@ help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 setup: $(RASA_ENV)/.installed $(SERVICES_ENV)/.installed  ## Create both virtual environments (idempotent)
-	@scripts/setup_browser.sh
 
 $(RASA_ENV)/.installed: requirements/rasa.txt pyproject.toml scripts/setup_env.sh
 	scripts/setup_env.sh rasa
@@ -46,6 +45,7 @@ run: setup kb train  ## Set up, train if needed, start the assistant on localhos
 	scripts/run.sh
 
 test: setup kb train  ## Everything CI runs: lint, data validation, unit, conversation and end-to-end tests
+	@scripts/setup_browser.sh  # only the tests need a browser, never `make run`
 	scripts/test.sh
 
 lint:  $(SERVICES_ENV)/.installed  ## ruff and mypy

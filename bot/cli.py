@@ -1,4 +1,4 @@
-"""Command line of the services environment: ``citizenbot kb …``, ``dossiers load`` and ``purge``."""
+"""Command line of the services environment: ``citizenbot kb …``, ``dossiers``, ``purge``, ``staff add``."""
 
 from __future__ import annotations
 
@@ -194,7 +194,41 @@ def build_parser() -> argparse.ArgumentParser:
         "--tracker-db", type=Path, default=None, help="SQLite tracker store (default $CITIZENBOT_TRACKER_DB)"
     )
     sub.set_defaults(handler=_purge)
+
+    staff = commands.add_parser("staff", help="staff console accounts")
+    staff_commands = staff.add_subparsers(dest="command", required=True)
+    sub = staff_commands.add_parser("add", help="create a console account (password asked, not an argument)")
+    sub.add_argument("username")
+    sub.add_argument("--role", choices=("editor", "viewer"), required=True)
+    sub.add_argument("--name", default=None, help="name shown to colleagues and citizens (default: username)")
+    sub.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
+    sub.add_argument("--db", type=Path, default=None, help="records store (default $CITIZENBOT_DB)")
+    sub.set_defaults(handler=_staff_add)
     return parser
+
+
+def _staff_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.console.accounts import StaffAccounts
+    from bot.console.audit import AuditLog
+    from bot.console.db import ConsoleDatabase
+    from bot.services.records import CitizenRecords
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        # A password on the command line would stay in the shell history and in `ps`.
+        password = getpass.getpass("Mật khẩu: ")
+        if password != getpass.getpass("Nhập lại mật khẩu: "):
+            print("citizenbot: hai mật khẩu không khớp", file=sys.stderr)
+            return 2
+    database = ConsoleDatabase(CitizenRecords(args.db).path)
+    user = StaffAccounts(database).add(args.username, password, args.role, args.name)
+    after = {"role": user.role, "name": user.display_name}
+    AuditLog(database).record(f"cli:{getpass.getuser()}", "staff.add", user.username, after=after)
+    print(f"created {user.role} account {user.username} in {database.path}")
+    return 0
 
 
 def _purge(args: argparse.Namespace) -> int:

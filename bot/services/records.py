@@ -51,6 +51,17 @@ CREATE INDEX IF NOT EXISTS staff_messages_by_sender ON staff_messages (sender_id
 CREATE TABLE IF NOT EXISTS status_lookup_failures (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, conversation TEXT NOT NULL, dossier_code TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_by_time ON status_lookup_failures (at);
+CREATE TABLE IF NOT EXISTS feedback_assignees (
+    ticket_id INTEGER PRIMARY KEY, assignee TEXT NOT NULL, assigned_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feedback_notes (
+    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, created_at TEXT NOT NULL, author TEXT NOT NULL,
+    text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS feedback_notes_by_ticket ON feedback_notes (ticket_id, id);
+-- Retention deletes old tickets; their assignee and internal notes (which may quote them) go with them.
+CREATE TRIGGER IF NOT EXISTS feedback_work_follows_ticket AFTER DELETE ON feedback_tickets BEGIN
+    DELETE FROM feedback_assignees WHERE ticket_id = OLD.id;
+    DELETE FROM feedback_notes WHERE ticket_id = OLD.id;
+END;
 """
 
 
@@ -157,6 +168,83 @@ class CitizenRecords:
             db.row_factory = sqlite3.Row
             row = db.execute("SELECT * FROM feedback_tickets WHERE ticket = ?", (ticket,)).fetchone()
         return dict(row) if row else None
+
+    # ---- feedback tickets as staff work on them (the console) ----
+    def feedback_tickets(self, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Tickets newest first with their assignee and note count; ``status`` 'open' includes 'new'."""
+        where: str = "1 = 1"
+        args: tuple[Any, ...] = ()
+        if status == "open":
+            where = "t.status IN ('new', 'open')"
+        elif status:
+            where, args = ("t.status = ?", (status,))
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(
+                "SELECT t.*, a.assignee, (SELECT COUNT(*) FROM feedback_notes n WHERE n.ticket_id = t.id)"
+                " AS notes FROM feedback_tickets t LEFT JOIN feedback_assignees a ON a.ticket_id = t.id"
+                f" WHERE {where} ORDER BY t.id DESC LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    def feedback_ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        """One ticket by id, with its assignee (None when unassigned)."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            row = db.execute(
+                "SELECT t.*, a.assignee FROM feedback_tickets t"
+                " LEFT JOIN feedback_assignees a ON a.ticket_id = t.id WHERE t.id = ?",
+                (ticket_id,),
+            ).fetchone()
+        return dict(row) if row else None
+
+    def set_feedback_status(self, ticket_id: int, status: str) -> bool:
+        """Set a ticket's status (open, in_progress, closed); False when there is no such ticket."""
+        if status not in FEEDBACK_STATUSES:
+            raise ValueError(f"unknown feedback status {status!r}")
+        with self._connect() as db:
+            cursor = db.execute("UPDATE feedback_tickets SET status = ? WHERE id = ?", (status, ticket_id))
+            return cursor.rowcount > 0
+
+    def set_feedback_assignee(self, ticket_id: int, assignee: str | None) -> bool:
+        """Assign a ticket to a staff member (None: unassign); False when there is no such ticket."""
+        with self._connect() as db:
+            if db.execute("SELECT 1 FROM feedback_tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
+                return False
+            if assignee:
+                db.execute(
+                    "INSERT INTO feedback_assignees (ticket_id, assignee, assigned_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (ticket_id) DO UPDATE SET assignee = excluded.assignee,"
+                    " assigned_at = excluded.assigned_at",
+                    (ticket_id, assignee, _now().isoformat()),
+                )
+            else:
+                db.execute("DELETE FROM feedback_assignees WHERE ticket_id = ?", (ticket_id,))
+        return True
+
+    def add_feedback_note(self, ticket_id: int, author: str, text: str) -> dict[str, Any] | None:
+        """Add an internal note (never shown to the citizen); None when there is no such ticket."""
+        with self._connect() as db:
+            if db.execute("SELECT 1 FROM feedback_tickets WHERE id = ?", (ticket_id,)).fetchone() is None:
+                return None
+            created = _now().isoformat()
+            cursor = db.execute(
+                "INSERT INTO feedback_notes (ticket_id, created_at, author, text) VALUES (?, ?, ?, ?)",
+                (ticket_id, created, author, text),
+            )
+        return {"id": int(cursor.lastrowid or 0), "ticket_id": ticket_id, "created_at": created,
+                "author": author, "text": text}  # fmt: skip
+
+    def feedback_notes(self, ticket_id: int) -> list[dict[str, Any]]:
+        """A ticket's internal notes, oldest first."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(
+                "SELECT id, created_at, author, text FROM feedback_notes WHERE ticket_id = ? ORDER BY id",
+                (ticket_id,),
+            ).fetchall()
+        return [dict(row) for row in rows]
 
     # ---- satisfaction ----
     def record_rating(self, sender_id: str, procedure_code: str | None, helpful: bool) -> None:
@@ -291,3 +379,5 @@ class CitizenRecords:
 
 
 _HANDOFF_COLUMNS = "id, ticket, created_at, sender_id, reason, transcript, status"
+# Feedback ticket statuses set by staff; rows written by the assistant start as 'new' (= open).
+FEEDBACK_STATUSES = ("open", "in_progress", "closed")

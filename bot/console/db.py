@@ -1,0 +1,60 @@
+"""The console's tables in the records SQLite file ($CITIZENBOT_DB), beside CitizenRecords' own.
+
+Staff accounts, failed logins, sessions and the audit log. One short connection per call, as
+CitizenRecords does: the services process serves requests from one event loop and a few threads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS console_users (
+    username TEXT PRIMARY KEY, display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('editor', 'viewer')), password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS console_login_failures (
+    id INTEGER PRIMARY KEY, username TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS console_login_failures_by_user ON console_login_failures (username, at);
+CREATE TABLE IF NOT EXISTS console_sessions (
+    id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL, last_seen TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS console_audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+    before TEXT, after TEXT);
+"""
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, to the second: sessions and lock-outs compare times across restarts and time zones."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class ConsoleDatabase:
+    """The SQLite file shared with CitizenRecords; creates the console's tables on first use."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        with self.connect() as db:
+            db.executescript(SCHEMA)
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in a transaction (committed on success), rows readable by column name."""
+        with self._lock:
+            connection = sqlite3.connect(self.path, timeout=10)
+            connection.row_factory = sqlite3.Row
+            # As CitizenRecords: deleted sessions and hashes must not linger in free pages of the file.
+            connection.execute("PRAGMA secure_delete = ON")
+            try:
+                with connection:
+                    yield connection
+            finally:
+                connection.close()

@@ -23,4 +23,4 @@ $RASA test core --model "$MODEL" --stories tests/stories --out results/stories \
 echo "all test stories passed"
 
 step "unit and end-to-end tests, services environment (Python 3.11)"
-.venv/services/bin/python -m pytest -q tests/unit tests/services tests/e2e
+.venv/services/bin/python -m pytest -q tests/unit tests/services tests/console tests/e2e

@@ -4,14 +4,17 @@ Conversations are stored with the same redaction as the records store and the lo
 bot texts and slot values lose CCCD, phone and account numbers, e-mails, names, addresses, dates of birth
 and plates. A form may need a value over several turns (the feedback contact is confirmed one turn after it
 is typed), so slot values are kept as typed while a form is active; when the form ends, this conversation's
-stored slot values are redacted in place. The form's action has used them by then: the feedback ticket
-keeps the contact the citizen consented to give, in the records store.
+stored slot values are redacted in place. The form's action has used them by then: the feedback ticket keeps
+the contact the citizen consented to give, in the records store. A form abandoned half-way is redacted the
+same way once nothing has happened in it for ABANDONED_FORM_S (``pending_redaction`` lists the
+conversations that hold values as typed).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import sqlalchemy
@@ -63,6 +66,17 @@ def redact_event(data: dict[str, Any], keep_slot_values: bool = False) -> dict[s
     return data
 
 
+ABANDONED_FORM_S = 30 * 60
+SWEEP_EVERY_S = 60
+_PENDING_TABLE = (
+    "CREATE TABLE IF NOT EXISTS pending_redaction (sender_id VARCHAR(255) PRIMARY KEY, since FLOAT NOT NULL)"
+)
+_MARK_PENDING = (
+    "INSERT INTO pending_redaction (sender_id, since) VALUES (:sender, :now) "
+    "ON CONFLICT (sender_id) DO UPDATE SET since = excluded.since"
+)
+
+
 def _form_ended(events: list[dict[str, Any]], tracker: DialogueStateTracker) -> bool:
     return tracker.active_loop_name is None and any(event.get("event") == "active_loop" for event in events)
 
@@ -80,6 +94,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             sqlalchemy.event.listen(self.engine, "connect", _erase_freed_pages)
+        with self.engine.begin() as connection:
+            connection.execute(sqlalchemy.text(_PENDING_TABLE))
+        self._last_sweep = 0.0
+        self.redact_abandoned_forms()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events added since the last save, redacted (Rasa 3.6's save, plus redaction)."""
@@ -101,7 +119,34 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 )
             if _form_ended(new_events, tracker):
                 self._redact_stored_slots(session, tracker.sender_id)
+                session.execute(
+                    sqlalchemy.text("DELETE FROM pending_redaction WHERE sender_id = :sender"),
+                    {"sender": tracker.sender_id},
+                )
+            elif keep_slot_values and any(event.get("event") == "slot" for event in new_events):
+                session.execute(
+                    sqlalchemy.text(_MARK_PENDING), {"sender": tracker.sender_id, "now": time.time()}
+                )
             session.commit()
+        if time.time() - self._last_sweep > SWEEP_EVERY_S:
+            self.redact_abandoned_forms()
+
+    def redact_abandoned_forms(self, idle_s: float = ABANDONED_FORM_S) -> int:
+        """Redact the slot values of forms left unfinished for ``idle_s``; how many conversations."""
+        self._last_sweep = time.time()
+        with self.session_scope() as session:
+            stale = session.execute(
+                sqlalchemy.text("SELECT sender_id FROM pending_redaction WHERE since < :limit"),
+                {"limit": time.time() - idle_s},
+            ).fetchall()
+            for (sender_id,) in stale:
+                self._redact_stored_slots(session, sender_id)
+                session.execute(
+                    sqlalchemy.text("DELETE FROM pending_redaction WHERE sender_id = :sender"),
+                    {"sender": sender_id},
+                )
+            session.commit()
+        return len(stale)
 
     def _redact_stored_slots(self, session: Any, sender_id: str) -> None:
         rows = session.query(self.SQLEvent).filter(

@@ -30,6 +30,7 @@ from channels.platform import (
     PlatformEvent,
     PlatformInput,
     PlatformOutput,
+    hex_digest_matches,
     split_text,
 )
 from channels.state import ChannelState
@@ -174,7 +175,7 @@ class MessengerInput(PlatformInput):
         if not header.startswith("sha256=") or not self.app_secret:
             return response.json({"error": "missing signature"}, status=403)
         expected = messenger_signature(self.app_secret, request.body or b"")
-        if not hmac.compare_digest(header.removeprefix("sha256=").strip().lower(), expected):
+        if not hex_digest_matches(header.removeprefix("sha256="), expected):
             return response.json({"error": "bad signature"}, status=403)
         return None
 
@@ -195,6 +196,8 @@ class MessengerInput(PlatformInput):
         user_id = str(sender.get("id") or "")
         stamp = item.get("timestamp")
         if not user_id or (isinstance(stamp, int) and abs(time.time() - stamp / 1000) > self.max_event_age_s):
+            if user_id:
+                logger.info("messenger: event older than %d s dropped", self.max_event_age_s)
             return None  # nobody to answer, or an event too old to be anything but a replay
         message = item.get("message") if isinstance(item.get("message"), dict) else None
         postback = item.get("postback") if isinstance(item.get("postback"), dict) else None

@@ -27,7 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.access_tokens import RASA_API, read_token
-from channels.rest import ERROR_TOO_LONG, MAX_MESSAGE_CHARS, clean_message
+from channels.rest import ERROR_TOO_LONG, MAX_MESSAGE_CHARS, REPLY_WAITING_FOR_STAFF, clean_message
 from channels.state import ChannelState
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ MAX_WEBHOOK_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 2000  # a civil servant's reply, as the staff API accepts it
 # Platform user ids are digits; the conversation id "<channel>:<id>" must be a sender id the REST channel
 # would accept too.
+_HEX = re.compile(r"[0-9a-f]{64}")
 _PLATFORM_ID = re.compile(r"[\w.@+-]{1,100}", re.ASCII)
 REPLY_UNSUPPORTED = (
     "Xin lỗi, tôi chỉ đọc được tin nhắn chữ. Anh/chị vui lòng gõ câu hỏi, ví dụ: "
@@ -138,6 +139,15 @@ class PlatformOutput(OutputChannel):
         # Choices of every message of this turn, numbered on from one message to the next, so that a
         # digit never means two things.
         self._turn_choices: list[str] = []
+        self.sent = 0  # messages sent for this turn
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Count what the turn sends (a paused conversation sends nothing)."""
+        await super().send_response(recipient_id, message)
+        self.sent += 1
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """Custom payloads are for the web widget (e.g. a handoff starting): never shown as raw JSON here."""
 
     @classmethod
     def name(cls) -> str:
@@ -202,9 +212,10 @@ class PlatformInput(InputChannel):
         """Our conversation id: channel name and platform user id, so channels never share one."""
         return f"{self.name()}:{user_id}"
 
-    def enqueue(self, event: PlatformEvent, on_new_message: OnNewMessage) -> None:
+    def enqueue(self, event: PlatformEvent, on_new_message: OnNewMessage, agent: Any = None) -> None:
         """Process the event in the processing thread's loop; failures are logged by type, never content."""
-        future = asyncio.run_coroutine_threadsafe(self.handle(event, on_new_message), processing_loop())
+        work = self.handle(event, on_new_message, agent)
+        future = asyncio.run_coroutine_threadsafe(work, processing_loop())
 
         def finished(done: concurrent.futures.Future) -> None:
             if not done.cancelled() and done.exception() is not None:
@@ -212,7 +223,7 @@ class PlatformInput(InputChannel):
 
         future.add_done_callback(finished)
 
-    async def handle(self, event: PlatformEvent, on_new_message: OnNewMessage) -> None:
+    async def handle(self, event: PlatformEvent, on_new_message: OnNewMessage, agent: Any = None) -> None:
         """Process one event once: answer it, or say politely what the assistant can read."""
         if (
             event.kind == "ignore"
@@ -233,9 +244,11 @@ class PlatformInput(InputChannel):
             return
         if event.kind == "text":
             text = self.state.menu_choice(self.name(), event.user_id, text) or text
-        await on_new_message(
-            UserMessage(text, output, self.conversation_id(event.user_id), input_channel=self.name())
-        )
+        conversation = self.conversation_id(event.user_id)
+        await on_new_message(UserMessage(text, output, conversation, input_channel=self.name()))
+        if not output.sent and await _is_paused(agent, conversation):
+            # Handed to a civil servant: the bot is silent, so say the request is waiting (as REST does).
+            await output.deliver(event.user_id, REPLY_WAITING_FOR_STAFF)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """GET / (health), POST /webhook (the platform), POST /staff_message (our staff API)."""
@@ -256,8 +269,9 @@ class PlatformInput(InputChannel):
             body = _json_object(request.body)
             if body is None:
                 return response.json({"error": "body must be a JSON object"}, status=400)
+            agent = getattr(request.app.ctx, "agent", None)
             for event in self.read_events(body):
-                self.enqueue(event, on_new_message)
+                self.enqueue(event, on_new_message, agent)
             return response.json({"status": "ok"})
 
         @webhook.route("/staff_message", methods=["POST"])
@@ -271,8 +285,11 @@ class PlatformInput(InputChannel):
                 return response.json({"error": f"recipient must be a {self.name()} conversation"}, status=400)
             if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS:
                 return response.json({"error": f"text: 1 to {MAX_TEXT_CHARS} characters"}, status=400)
+            # Sent from the processing thread's loop, like every reply: the platform client (its token
+            # refresh lock) lives in that one loop.
+            delivery = self.make_output().deliver(platform_user(recipient), text.strip(), staff=True)
             try:
-                await self.make_output().deliver(platform_user(recipient), text.strip(), staff=True)
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(delivery, processing_loop()))
             except DeliveryFailed as error:
                 logger.error("%s: staff message not delivered: %s", self.name(), error)
                 return response.json({"error": "the platform did not take the message"}, status=502)
@@ -280,6 +297,23 @@ class PlatformInput(InputChannel):
 
         self.extra_routes(webhook)
         return webhook
+
+
+async def _is_paused(agent: Any, conversation: str) -> bool:
+    if agent is None or getattr(agent, "tracker_store", None) is None:
+        return False
+    try:
+        tracker = await agent.tracker_store.retrieve(conversation)
+    except Exception as error:  # noqa: BLE001 - only decides whether to send the waiting line
+        logger.warning("platform channel: tracker not readable (%s)", type(error).__name__)
+        return False
+    return bool(tracker is not None and tracker.is_paused())
+
+
+def hex_digest_matches(given: str, expected: str) -> bool:
+    """Constant-time comparison of a hex digest from a header (anything not hex simply does not match)."""
+    candidate = given.strip().lower()
+    return bool(_HEX.fullmatch(candidate)) and hmac.compare_digest(candidate.encode(), expected.encode())
 
 
 def _json_object(raw: bytes | None) -> dict[str, Any] | None:

@@ -34,6 +34,7 @@ ERROR_NOT_JSON = 'Yêu cầu không hợp lệ: nội dung phải là JSON dạn
 ERROR_NO_MESSAGE = "Tin nhắn trống. Anh/chị vui lòng nhập câu hỏi."
 ERROR_TOO_LONG = f"Tin nhắn quá dài (tối đa {MAX_MESSAGE_CHARS} ký tự). Anh/chị vui lòng hỏi ngắn gọn hơn."
 ERROR_BODY_TOO_LARGE = f"Yêu cầu quá lớn (tối đa {MAX_BODY_BYTES // 1024} KB)."
+ERROR_PLATFORM_SENDER = "Mã người gửi (sender) không được bắt đầu bằng zalo: hoặc messenger:."
 ERROR_BAD_SENDER = "Mã người gửi (sender) không hợp lệ: tối đa 128 ký tự gồm chữ, số và . : @ + - _"
 REPLY_WAITING_FOR_STAFF = (
     "Yêu cầu gặp cán bộ của anh/chị đang chờ xử lý; cán bộ sẽ trả lời trong cuộc trò chuyện này. "
@@ -52,6 +53,15 @@ class RequestRejected(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+# Conversation ids "<platform>:<user id>" belong to the Zalo and Messenger channels (channels/platform.py).
+PLATFORM_PREFIXES = ("zalo:", "messenger:")
+
+
+def is_platform_conversation(sender_id: str) -> bool:
+    """True for a Zalo or Messenger conversation id, which only that channel may write into."""
+    return sender_id.lower().startswith(PLATFORM_PREFIXES)
 
 
 def clean_message(text: str) -> str:
@@ -87,6 +97,9 @@ class CitizenRestInput(InputChannel):
             sender = str(sender)
         if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
             raise RequestRejected(400, ERROR_BAD_SENDER)
+        if is_platform_conversation(sender):
+            # Platform user ids are no secret: over REST anyone could write into a Zalo citizen's chat.
+            raise RequestRejected(400, ERROR_PLATFORM_SENDER)
         return sender
 
     @staticmethod

@@ -10,7 +10,6 @@ button template and, for whoever cannot see those, as a numbered menu answered w
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.platform import PlatformEvent, PlatformInput, PlatformOutput, split_text
+from channels.platform import PlatformEvent, PlatformInput, PlatformOutput, hex_digest_matches, split_text
 from channels.state import PROJECT_ROOT, ChannelState
 from channels.zalo_api import DEFAULT_API_BASE, DEFAULT_OAUTH_BASE, TokenFile, ZaloApi, ZaloTokens
 
@@ -131,7 +130,7 @@ class ZaloInput(PlatformInput):
         if timestamp is None:
             return response.json({"error": "missing timestamp"}, status=403)
         expected = zalo_signature(self.app_id, request.body or b"", timestamp, self.oa_secret_key)
-        if not hmac.compare_digest(header.removeprefix("mac=").strip().lower(), expected):
+        if not hex_digest_matches(header.removeprefix("mac="), expected):
             return response.json({"error": "bad signature"}, status=403)
         if abs(time.time() - int(timestamp) / 1000) > self.max_event_age_s:
             return response.json({"error": "stale event"}, status=403)

@@ -1,7 +1,8 @@
 """The console's tables in the records SQLite file ($CITIZENBOT_DB), beside CitizenRecords' own.
 
-Staff accounts, failed logins, sessions and the audit log. One short connection per call, as
-CitizenRecords does: the services process serves requests from one event loop and a few threads.
+Staff accounts, failed logins, sessions, the audit log and the FAQ entries (versioned).
+One short connection per call, as CitizenRecords does: the services process serves requests from
+one event loop and a few threads.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ CREATE TABLE IF NOT EXISTS console_sessions (
 CREATE TABLE IF NOT EXISTS console_audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
     before TEXT, after TEXT);
+CREATE TABLE IF NOT EXISTS console_faq (
+    id TEXT PRIMARY KEY, questions TEXT NOT NULL, answer TEXT NOT NULL, procedure_codes TEXT NOT NULL,
+    tags TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, version INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL, updated_by TEXT NOT NULL);
 """
 
 

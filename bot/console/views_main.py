@@ -41,6 +41,7 @@ ACTION_NAMES = {
     "ticket.status": "Đổi trạng thái phản ánh",
     "ticket.assignee": "Giao phản ánh",
     "ticket.note": "Thêm ghi chú nội bộ",
+    "unanswered.dismiss": "Bỏ qua câu hỏi chưa trả lời được",
 }
 
 

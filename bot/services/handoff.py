@@ -56,7 +56,7 @@ def _append_events(
 
 def platform_of(sender_id: str) -> str | None:
     """The messaging platform a conversation came from, or None for the web widget and REST."""
-    channel = sender_id.split(":", 1)[0]
+    channel = sender_id.split(":", 1)[0].lower()
     return channel if ":" in sender_id and channel in PLATFORM_CHANNELS else None
 
 

@@ -62,6 +62,13 @@ CREATE TRIGGER IF NOT EXISTS feedback_work_follows_ticket AFTER DELETE ON feedba
     DELETE FROM feedback_assignees WHERE ticket_id = OLD.id;
     DELETE FROM feedback_notes WHERE ticket_id = OLD.id;
 END;
+-- Staff dismissing an unanswered question (console): why, who, when; goes with the question at retention.
+CREATE TABLE IF NOT EXISTS unanswered_reviews (
+    question_id INTEGER PRIMARY KEY, reason TEXT NOT NULL, reviewed_at TEXT NOT NULL,
+    reviewed_by TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS unanswered_review_follows_question AFTER DELETE ON unanswered_questions BEGIN
+    DELETE FROM unanswered_reviews WHERE question_id = OLD.id;
+END;
 """
 
 
@@ -144,6 +151,45 @@ class CitizenRecords:
             query = "SELECT * FROM unanswered_questions ORDER BY id DESC LIMIT ?"
             rows = db.execute(query, (limit,)).fetchall()
         return [dict(row) | {"candidates": json.loads(row["candidates"])} for row in rows]
+
+    def unanswered_between(
+        self, since: datetime | None = None, until: datetime | None = None, limit: int = 5000
+    ) -> list[dict[str, Any]]:
+        """Unanswered questions (newest first) created in [since, until), with any staff review.
+
+        Each row has the table's columns, ``candidates`` as a list, and ``review_reason``,
+        ``reviewed_at``, ``reviewed_by`` (None while the question is not dismissed).
+        """
+        where, args = _period("q.created_at", since, until)
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(
+                "SELECT q.*, r.reason AS review_reason, r.reviewed_at, r.reviewed_by"
+                " FROM unanswered_questions q LEFT JOIN unanswered_reviews r ON r.question_id = q.id"
+                f" WHERE {where} ORDER BY q.id DESC LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        return [dict(row) | {"candidates": json.loads(row["candidates"])} for row in rows]
+
+    def dismiss_unanswered(self, question_ids: list[int], reason: str, staff: str) -> list[int]:
+        """Mark questions reviewed with a reason (e.g. out_of_scope, spam); the ids that exist and changed."""
+        changed: list[int] = []
+        now = _now().isoformat()
+        with self._connect() as db:
+            for question_id in sorted(set(question_ids)):
+                cursor = db.execute(
+                    "UPDATE unanswered_questions SET reviewed = 1 WHERE id = ?", (question_id,)
+                )
+                if cursor.rowcount:
+                    db.execute(
+                        "INSERT INTO unanswered_reviews (question_id, reason, reviewed_at, reviewed_by)"
+                        " VALUES (?, ?, ?, ?) ON CONFLICT (question_id) DO UPDATE SET"
+                        " reason = excluded.reason, reviewed_at = excluded.reviewed_at,"
+                        " reviewed_by = excluded.reviewed_by",
+                        (question_id, reason, now, staff),
+                    )
+                    changed.append(question_id)
+        return changed
 
     # ---- feedback and complaints ----
     def create_feedback(
@@ -263,6 +309,20 @@ class CitizenRecords:
         counts = {int(rating): int(count) for rating, count in rows}
         return {"helpful": counts.get(1, 0), "unhelpful": counts.get(-1, 0)}
 
+    def ratings(
+        self, since: datetime | None = None, until: datetime | None = None, limit: int = 500
+    ) -> list[dict[str, Any]]:
+        """Ratings 👎 first, then 👍, newest first within each; with the conversation's pseudonymous key."""
+        where, args = _period("created_at", since, until)
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(
+                "SELECT id, created_at, conversation, procedure_code, rating FROM answer_ratings"
+                f" WHERE {where} ORDER BY rating ASC, id DESC LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        return [dict(row) for row in rows]
+
     # ---- handoff to a civil servant ----
     def open_handoff(self, sender_id: str, reason: str, transcript: str) -> HandoffRequest:
         """The conversation's open request, or a new one (HT-yymmdd-NNNN)."""
@@ -332,6 +392,18 @@ class CitizenRecords:
             ).fetchall()
         return [{"id": row[0], "created_at": row[1], "text": row[2]} for row in rows]
 
+    def handoff_times(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Handoff requests created in [since, until): id, created_at, closed_at, status (oldest first)."""
+        where, args = _period("created_at", since, until)
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT id, created_at, closed_at, status FROM handoff_requests WHERE {where} ORDER BY id",
+                args,
+            ).fetchall()
+        return [{"id": r[0], "created_at": r[1], "closed_at": r[2], "status": r[3]} for r in rows]
+
     def _one_handoff(self, where: str, args: tuple[Any, ...]) -> HandoffRequest | None:
         with self._connect() as db:
             query = f"SELECT {_HANDOFF_COLUMNS} FROM handoff_requests WHERE {where} ORDER BY id DESC LIMIT 1"
@@ -381,3 +453,15 @@ class CitizenRecords:
 _HANDOFF_COLUMNS = "id, ticket, created_at, sender_id, reason, transcript, status"
 # Feedback ticket statuses set by staff; rows written by the assistant start as 'new' (= open).
 FEEDBACK_STATUSES = ("open", "in_progress", "closed")
+
+
+def _period(column: str, since: datetime | None, until: datetime | None) -> tuple[str, tuple[str, ...]]:
+    """A WHERE clause on an ISO time column for [since, until) (either end open when None)."""
+    clauses, args = ["1 = 1"], []
+    if since is not None:
+        clauses.append(f"{column} >= ?")
+        args.append(since.isoformat())
+    if until is not None:
+        clauses.append(f"{column} < ?")
+        args.append(until.isoformat())
+    return " AND ".join(clauses), tuple(args)

@@ -32,6 +32,7 @@ from bot.access_tokens import ACTIONS, RASA_API, STAFF, read_token
 from bot.console import mount_console
 from bot.errors import CitizenBotError
 from bot.services.application import Application, install
+from bot.services.handoff import platform_of
 from bot.services.retention import purge_daily
 from bot.services.staff_api import staff_blueprint
 from bot.text.redaction import install_log_redaction, redact
@@ -73,7 +74,8 @@ def create_app(
     app.blueprint(
         staff_blueprint(application.records, app.ctx.rasa_url, read_token(STAFF), read_token(RASA_API))
     )
-    mount_console(app, application.records, app.ctx.rasa_url, read_token(RASA_API))  # staff console
+    # The staff console; its FAQ edits go to the same knowledge service the actions answer with.
+    mount_console(app, application.records, app.ctx.rasa_url, read_token(RASA_API), application.knowledge)
 
     @app.exception(SanicException)
     async def _client_error(request: Request, exception: SanicException) -> HTTPResponse:
@@ -128,7 +130,8 @@ def create_app(
     @app.get("/api/conversations/<sender_id:str>/staff-messages")
     async def staff_messages(request: Request, sender_id: str) -> HTTPResponse:
         """A civil servant's replies during a handoff, polled by the widget (its sender id is its secret)."""
-        if not SENDER_ID.fullmatch(sender_id):
+        if not SENDER_ID.fullmatch(sender_id) or platform_of(sender_id) is not None:
+            # Zalo and Messenger citizens get staff replies on their platform; their ids are no secret.
             return response.json({"error": "mã người gửi không hợp lệ"}, status=400)
         try:
             after = max(int(request.args.get("after", "0")), 0)

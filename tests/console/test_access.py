@@ -20,6 +20,17 @@ PAGES = {
     "/console/tickets": "/console/tickets",
     "/console/tickets/<ticket_id:int>": "/console/tickets/1",
     "/console/audit": "/console/audit",
+    "/console/faq": "/console/faq",
+    "/console/faq/new": "/console/faq/new",
+    "/console/faq/<faq_id:slug>": "/console/faq/khai-sinh-le-phi",
+    "/console/faq/try": "/console/faq/try",
+    "/console/faq/export.yml": "/console/faq/export.yml",
+    "/console/faq/export.csv": "/console/faq/export.csv",
+    "/console/faq/import": "/console/faq/import",
+    "/console/unanswered": "/console/unanswered",
+    "/console/ratings": "/console/ratings",
+    "/console/analytics": "/console/analytics",
+    "/console/analytics.csv": "/console/analytics.csv",
 }
 APIS = {"/console/api/summary": "/console/api/summary"}
 # Every state-changing route (POST), with a valid-looking form.
@@ -29,6 +40,20 @@ CHANGES = {
     "/console/tickets/<ticket_id:int>/status": ("/console/tickets/1/status", {"status": "closed"}),
     "/console/tickets/<ticket_id:int>/assignee": ("/console/tickets/1/assignee", {"assignee": "editor1"}),
     "/console/tickets/<ticket_id:int>/notes": ("/console/tickets/1/notes", {"text": "ghi chú"}),
+    "/console/faq/new": (
+        "/console/faq/new",
+        {"questions": "Câu hỏi?", "answer": "Trả lời.", "procedure_codes": "1.001193"},
+    ),
+    "/console/faq/<faq_id:slug>": (
+        "/console/faq/khai-sinh-le-phi",
+        {"questions": "Câu hỏi?", "answer": "Trả lời.", "procedure_codes": "1.001193", "version": "1"},
+    ),
+    "/console/faq/<faq_id:slug>/active": (
+        "/console/faq/khai-sinh-le-phi/active",
+        {"version": "1", "active": "0"},
+    ),
+    "/console/faq/import": ("/console/faq/import", {}),
+    "/console/unanswered/dismiss": ("/console/unanswered/dismiss", {"ids": "1", "reason": "spam"}),
 }
 LOGOUT = {"/console/logout": ("/console/logout", {})}
 PUBLIC = {"/console/login", "/console/static/<__file_uri__:path>"}
@@ -182,6 +207,9 @@ async def test_security_headers_on_every_console_response(
 
 async def test_pages_carry_no_inline_script_or_style(client: httpx.AsyncClient, editor: str) -> None:
     for url in PAGES.values():
-        html = (await client.get(url)).text
+        answer = await client.get(url)
+        if not answer.headers["content-type"].startswith("text/html"):
+            continue  # downloads (YAML, CSV)
+        html = answer.text
         assert "<script>" not in html and "style=" not in html and " on" + "click" not in html
         assert re.findall(r"<script[^>]*>", html) == ['<script src="/console/static/console.js" defer>']

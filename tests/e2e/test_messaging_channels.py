@@ -331,3 +331,34 @@ def test_what_the_rest_channel_refuses_no_platform_accepts(
     assert _zalo(stack, *zalo_signed(zalo_event(odd, "xin chào"))).status_code == 200
     time.sleep(QUIET_S)
     assert fake_zalo.sent.to(odd) == []
+
+
+def test_non_ascii_signatures_are_refused_not_a_server_error(stack) -> None:
+    raw, _ = zalo_signed(zalo_event(_user(), "xin chào"))
+    zalo = _zalo(stack, raw, {"Content-Type": "application/json", "X-ZEvent-Signature": b"mac=\xff\xfe"})
+    assert zalo.status_code == 403
+    raw, _ = messenger_signed(messenger_event(_user(), message={"text": "xin chào"}))
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": b"sha256=\xff" + b"0" * 63}
+    assert _messenger(stack, raw, headers).status_code == 403
+
+
+def test_a_handoff_on_zalo_sends_no_raw_json_and_says_the_request_is_waiting(
+    stack, fake_zalo: FakeZalo
+) -> None:
+    user = _user()
+    queued = _zalo_says(stack, fake_zalo, user, "cho tôi gặp cán bộ")
+    assert "HT-" in _zalo_text(queued)
+    assert not any(item["message"]["text"].lstrip().startswith("{") for item in queued)
+    assert "đang chờ" in _zalo_text(_zalo_says(stack, fake_zalo, user, "lệ phí đăng ký khai sinh"))
+
+
+def test_platform_conversations_cannot_be_reached_over_rest_or_the_widget_route(stack) -> None:
+    for sender in ("zalo:1234567890", "messenger:1234567890", "Zalo:1"):
+        answer = httpx.post(
+            f"{stack.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": "xin chào"},
+            timeout=30,
+        )
+        assert answer.status_code == 400
+        polled = httpx.get(f"{stack.services_url}/api/conversations/{sender}/staff-messages", timeout=10)
+        assert polled.status_code == 400

@@ -99,3 +99,29 @@ def test_redact_event_leaves_other_events_alone() -> None:
     assert redact_event(action) == action
     slot = {"event": "slot", "name": "dossier_code", "value": "000.00.04.H51-261118-0002"}
     assert redact_event(slot) == slot
+
+
+def test_a_form_abandoned_half_way_is_redacted_after_a_while(domain: Domain, tmp_path: Path) -> None:
+    path = tmp_path / "tracker.db"
+    store = _store(domain, path)
+    tracker = DialogueStateTracker.from_events(
+        "citizen-3",
+        [
+            ActionExecuted("action_listen"),
+            _user("tôi muốn phản ánh", "give_feedback"),
+            ActiveLoop("feedback_form"),
+            SlotSet("feedback_content", "Ông Lò Văn Sáng ở bản Lác thu thêm tiền"),
+            ActionExecuted("action_listen"),
+            _user(PHONE),
+            SlotSet("feedback_contact", PHONE),
+        ],
+        domain.slots,
+    )
+    asyncio.run(store.save(tracker))  # the citizen leaves before the consent question
+    assert store.redact_abandoned_forms(idle_s=3600) == 0  # not idle long enough: the form may go on
+    assert PHONE in json.dumps(_rows(path))
+    assert store.redact_abandoned_forms(idle_s=0) == 1
+    stored = json.dumps(_rows(path), ensure_ascii=False)
+    assert PHONE not in stored and "Lò Văn Sáng" not in stored
+    assert PHONE.encode() not in path.read_bytes()
+    assert _store(domain, path).redact_abandoned_forms(idle_s=0) == 0  # nothing left pending

@@ -8,6 +8,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main as cli
 from bot.services.records import CitizenRecords
 from bot.services.retention import purge
@@ -40,7 +42,7 @@ def test_stale_conversations_go_whole_and_live_ones_stay_whole(tmp_path: Path) -
     tracker = tmp_path / "tracker.db"
     _tracker(tracker, [("old", now - 400 * DAY), ("old", now - 390 * DAY),
                        ("ongoing", now - 400 * DAY), ("ongoing", now - 1 * DAY), ("new", now)])  # fmt: skip
-    report = purge(CitizenRecords(tmp_path / "records.db"), 365, tracker)
+    report = purge(CitizenRecords(tmp_path / "records.db"), 365, tracker, tmp_path / "no-channels.db")
     assert (report.conversations, report.events) == (1, 2)
     left = sqlite3.connect(tracker).execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id")
     assert dict(left.fetchall()) == {"ongoing": 2, "new": 1}
@@ -62,20 +64,23 @@ def test_old_records_go_but_an_open_handoff_stays(tmp_path: Path) -> None:
     _age(records, "status_lookup_failures", 400, "at")
     records.record_unanswered("b", "câu hỏi mới", "low_confidence")
 
-    report = purge(records, 365, tmp_path / "no-tracker.db")
+    report = purge(records, 365, tmp_path / "no-tracker.db", tmp_path / "no-channels.db")
     assert report.records == {
         "unanswered_questions": 1, "feedback_tickets": 1, "answer_ratings": 1,
-        "status_lookup_failures": 1, "staff_messages": 0, "handoff_requests": 1,
+        "status_lookup_failures": 1, "staff_messages": 0, "handoff_requests": 1, "channel_state": 0,
     }  # fmt: skip
     assert [q["question"] for q in records.unanswered()] == ["câu hỏi mới"]
     assert [h.sender_id for h in records.handoffs()] == ["waiting"]
     assert records.staff_messages("waiting")[0]["text"] == "Chào anh"
 
 
-def test_the_purge_command_reads_the_retention_setting(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_the_purge_command_reads_the_retention_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     records = CitizenRecords(tmp_path / "records.db")
     records.record_unanswered("a", "câu hỏi", "low_confidence")
     _age(records, "unanswered_questions", 10)
+    monkeypatch.setenv("CITIZENBOT_CHANNELS_DB", str(tmp_path / "channels.db"))
     assert cli(["purge", "--db", str(records.path), "--tracker-db", str(tmp_path / "t.db")]) == 0
     assert records.unanswered()  # 10 days < province.yml's retention
     assert (
@@ -84,3 +89,22 @@ def test_the_purge_command_reads_the_retention_setting(tmp_path: Path, capsys) -
     assert not records.unanswered()
     assert "unanswered_questions 1" in capsys.readouterr().out
     assert cli(["purge", "--days", "0", "--db", str(records.path)]) == 2
+
+
+def test_platform_users_not_heard_from_are_forgotten(tmp_path: Path) -> None:
+    state = tmp_path / "channels.db"
+    db = sqlite3.connect(state)
+    db.executescript(
+        "CREATE TABLE seen_events (channel TEXT, event_id TEXT, seen_at REAL);"
+        "CREATE TABLE menus (channel TEXT, user_id TEXT, payloads TEXT);"
+        "CREATE TABLE last_inbound (channel TEXT, user_id TEXT, at REAL);"
+    )
+    old, now = time.time() - 400 * DAY, time.time()
+    db.executemany("INSERT INTO last_inbound VALUES ('zalo', ?, ?)", [("gone", old), ("here", now)])
+    db.executemany("INSERT INTO menus VALUES ('zalo', ?, '[]')", [("gone",), ("here",)])
+    db.executemany("INSERT INTO seen_events VALUES ('zalo', ?, ?)", [("m1", old), ("m2", now)])
+    db.commit()
+    report = purge(CitizenRecords(tmp_path / "records.db"), 365, tmp_path / "no-tracker.db", state)
+    assert report.records["channel_state"] == 3
+    assert [row[0] for row in db.execute("SELECT user_id FROM last_inbound")] == ["here"]
+    assert [row[0] for row in db.execute("SELECT user_id FROM menus")] == ["here"]

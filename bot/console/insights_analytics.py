@@ -1,0 +1,309 @@
+"""Figures for the centre's director over a period: from Rasa's tracker store (read-only) and the records.
+
+The tracker store is Rasa's SQL ``events`` table (sender_id, type_name, timestamp, intent_name,
+action_name, data JSON). It is opened read-only (SQLite URI ``mode=ro``); when it is missing, the
+conversation figures are zeros. Days are the server's local days, as the records' times are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.services.records import CitizenRecords
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+CODE = re.compile(r"\bmã (\d+\.\d{6})\b")
+ALTERNATIVES = "Không phải thủ tục này?"  # utter_other_candidates, after a direct answer
+CLARIFY = "Anh/chị hỏi về thủ tục nào dưới đây?"  # utter_which_of_these_procedures
+CHANNELS = (("zalo:", "Zalo"), ("messenger:", "Messenger"), ("web-", "Trang web (widget)"))
+OTHER_CHANNEL = "REST / khác"
+ASPECTS = {
+    "ask_procedure": "Hỏi chung về thủ tục",
+    "ask_documents": "Giấy tờ cần nộp",
+    "ask_fee": "Lệ phí",
+    "ask_processing_time": "Thời gian giải quyết",
+    "ask_where_to_submit": "Nơi nộp hồ sơ",
+    "ask_steps": "Các bước thực hiện",
+    "ask_legal_basis": "Căn cứ pháp lý",
+    "ask_conditions": "Điều kiện",
+    "ask_result": "Kết quả nhận được",
+    "ask_online_submission": "Nộp trực tuyến",
+}
+CSV_HEADER = [
+    "Ngày",
+    "Cuộc trò chuyện",
+    "Tin nhắn của công dân",
+    "Tin nhắn của trợ lý",
+    "Câu hỏi chưa trả lời được",
+    "Yêu cầu gặp cán bộ",
+    "Đánh giá 👍",
+    "Đánh giá 👎",
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days from ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def since(self) -> datetime:
+        """The first moment of the period."""
+        return datetime.combine(self.start, datetime.min.time())
+
+    @property
+    def until(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.end + timedelta(days=1), datetime.min.time())
+
+    @property
+    def days(self) -> list[date]:
+        """Every day of the period."""
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def default_period(today: date | None = None) -> Period:
+    """The last 30 days, today included."""
+    end = today or date.today()
+    return Period(end - timedelta(days=DEFAULT_DAYS - 1), end)
+
+
+def parse_period(start: str | None, end: str | None, today: date | None = None) -> tuple[Period, str]:
+    """The period asked for (YYYY-MM-DD), or the default with a message saying why it was not taken."""
+    if not start and not end:
+        return default_period(today), ""
+    try:
+        first, last = date.fromisoformat(start or ""), date.fromisoformat(end or "")
+    except ValueError:
+        return default_period(
+            today
+        ), "Ngày không hợp lệ (cần dạng năm-tháng-ngày). Đang xem 30 ngày gần nhất."
+    if last < first:
+        return default_period(today), "Ngày bắt đầu phải trước ngày kết thúc. Đang xem 30 ngày gần nhất."
+    if (last - first).days + 1 > MAX_DAYS:
+        return default_period(today), f"Chỉ xem được tối đa {MAX_DAYS} ngày. Đang xem 30 ngày gần nhất."
+    return Period(first, last), ""
+
+
+def channel_of(sender_id: str) -> str:
+    """The channel a conversation came from, by its sender id's prefix."""
+    for prefix, name in CHANNELS:
+        if sender_id.startswith(prefix):
+            return name
+    return OTHER_CHANNEL
+
+
+@dataclass
+class Analytics:
+    """Everything the analytics page and its CSV show for one period."""
+
+    period: Period
+    daily: list[dict[str, Any]] = field(default_factory=list)
+    conversations: int = 0
+    messages: int = 0
+    channels: list[tuple[str, int]] = field(default_factory=list)
+    procedures: list[tuple[str, int]] = field(default_factory=list)
+    aspects: list[tuple[str, int]] = field(default_factory=list)
+    answers: dict[str, int] = field(default_factory=dict)
+    handoffs: dict[str, Any] = field(default_factory=dict)
+    helpful: int = 0
+    unhelpful: int = 0
+    tracker_found: bool = False
+
+    def answer_shares(self) -> list[tuple[str, int, float]]:
+        """(label, count, percent) for answered directly / with choices / unanswered."""
+        labels = {"direct": "Trả lời trực tiếp", "choices": "Kèm lựa chọn", "unanswered": "Chưa trả lời được"}
+        total = sum(self.answers.values())
+        return [
+            (label, self.answers.get(key, 0), 100.0 * self.answers.get(key, 0) / total if total else 0.0)
+            for key, label in labels.items()
+        ]
+
+
+@dataclass
+class _Turn:
+    """One citizen message and what the assistant answered to it."""
+
+    code: str | None = None
+    cited: bool = False
+    choices: bool = False
+
+
+@dataclass
+class _Day:
+    """One day's conversation figures."""
+
+    senders: set[str] = field(default_factory=set)
+    messages: int = 0
+    bot_messages: int = 0
+
+
+def _events(path: Path, period: Period) -> list[tuple[str, str, float, str | None, str | None]]:
+    """The period's user, bot and slot events, by conversation then order (empty when no store)."""
+    if not path.is_file():
+        return []
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    try:
+        exists = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+        ).fetchone()
+        if not exists:
+            return []
+        rows = connection.execute(
+            "SELECT sender_id, type_name, timestamp, intent_name, data FROM events"
+            " WHERE type_name IN ('user', 'bot', 'slot') AND timestamp >= ? AND timestamp < ?"
+            " ORDER BY sender_id, id",
+            (period.since.timestamp(), period.until.timestamp()),
+        ).fetchall()
+    finally:
+        connection.close()
+    return [(str(r[0]), str(r[1]), float(r[2]), r[3], r[4]) for r in rows]
+
+
+def _data(raw: str | None) -> dict[str, Any]:
+    """An event's data JSON as a dict (empty when unreadable)."""
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _classify(turn: _Turn, text: str) -> None:
+    """Note what one bot message says about the turn: a procedure cited, choices offered."""
+    codes = CODE.findall(text)
+    if not codes:
+        return
+    turn.cited = True
+    if CLARIFY in text or ALTERNATIVES in text:
+        turn.choices = True
+    elif turn.code is None:
+        turn.code = codes[0]
+
+
+def _tracker_figures(analytics: Analytics, path: Path) -> None:
+    """Fill the conversation figures from the tracker store."""
+    days = {day: _Day() for day in analytics.period.days}
+    senders: set[str] = set()
+    procedures: Counter[str] = Counter()
+    aspects: Counter[str] = Counter()
+    turns: list[_Turn] = []
+    current: _Turn | None = None
+    previous_sender = ""
+    analytics.tracker_found = path.is_file()
+    for sender, kind, stamp, intent, raw in _events(path, analytics.period):
+        day = days.get(datetime.fromtimestamp(stamp).date())
+        if sender != previous_sender:
+            current, previous_sender = None, sender
+        if kind == "user":
+            senders.add(sender)
+            current = _Turn()
+            turns.append(current)
+            if intent in ASPECTS:
+                aspects[ASPECTS[intent]] += 1
+            if day is not None:
+                day.senders.add(sender)
+                day.messages += 1
+        elif kind == "bot":
+            if day is not None:
+                day.bot_messages += 1
+            if current is not None:
+                _classify(current, str(_data(raw).get("text") or ""))
+        elif kind == "slot" and current is not None:
+            data = _data(raw)
+            if data.get("name") == "procedure_code" and data.get("value"):
+                current.code = str(data["value"])
+    for turn in turns:
+        if turn.code:
+            procedures[turn.code] += 1
+    analytics.conversations = len(senders)
+    analytics.messages = sum(figures.messages for figures in days.values())
+    analytics.channels = Counter(channel_of(sender) for sender in senders).most_common()
+    analytics.procedures = procedures.most_common(10)
+    analytics.aspects = aspects.most_common()
+    analytics.answers = {
+        "direct": sum(1 for t in turns if t.cited and not t.choices),
+        "choices": sum(1 for t in turns if t.choices),
+    }
+    for moment, figures in days.items():
+        analytics.daily.append(
+            {
+                "day": moment,
+                "conversations": len(figures.senders),
+                "messages": figures.messages,
+                "bot_messages": figures.bot_messages,
+            }
+        )
+
+
+def _minutes(start: str, end: str) -> float:
+    """Minutes between two stored local times."""
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 60
+
+
+def compute(records: CitizenRecords, tracker_db: Path, period: Period) -> Analytics:
+    """All the period's figures (a few queries; call it off the event loop)."""
+    analytics = Analytics(period)
+    _tracker_figures(analytics, tracker_db)
+    per_day: dict[str, Counter[str]] = {day.isoformat(): Counter() for day in period.days}
+    unanswered = records.unanswered_between(period.since, period.until, limit=1_000_000)
+    handoffs = records.handoff_times(period.since, period.until)
+    ratings = records.ratings(period.since, period.until, limit=1_000_000)
+    for row in unanswered:
+        per_day.get(str(row["created_at"])[:10], Counter())["unanswered"] += 1
+    for row in handoffs:
+        per_day.get(str(row["created_at"])[:10], Counter())["handoffs"] += 1
+    for row in ratings:
+        key = "helpful" if row["rating"] == 1 else "unhelpful"
+        per_day.get(str(row["created_at"])[:10], Counter())[key] += 1
+    for figures in analytics.daily:
+        counts = per_day[figures["day"].isoformat()]
+        for key in ("unanswered", "handoffs", "helpful", "unhelpful"):
+            figures[key] = counts[key]
+    analytics.answers["unanswered"] = len(unanswered)
+    analytics.helpful = sum(1 for row in ratings if row["rating"] == 1)
+    analytics.unhelpful = len(ratings) - analytics.helpful
+    waits = [_minutes(r["created_at"], r["closed_at"]) for r in handoffs if r["closed_at"]]
+    analytics.handoffs = {
+        "count": len(handoffs),
+        "closed": len(waits),
+        "open": sum(1 for r in handoffs if r["status"] == "open"),
+        "median_minutes": round(statistics.median(waits)) if waits else None,
+        "mean_minutes": round(statistics.fmean(waits)) if waits else None,
+        "max_minutes": round(max(waits)) if waits else None,
+    }
+    return analytics
+
+
+def to_csv(analytics: Analytics) -> str:
+    """The daily figures as CSV (UTF-8 with a BOM so that spreadsheet programs read the diacritics)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in analytics.daily:
+        writer.writerow(
+            [
+                row["day"].isoformat(),
+                row["conversations"],
+                row["messages"],
+                row["bot_messages"],
+                row["unanswered"],
+                row["handoffs"],
+                row["helpful"],
+                row["unhelpful"],
+            ]
+        )
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,411 @@
+"""FAQ curation: list and search, create, edit (version-checked), deactivate, try a question, export, import.
+
+Every change is audited with before/after, then handed to the assistant's search engine in a thread
+(:meth:`Console.publish_faq`): the next citizen message is answered with it, without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.console import views_main
+from bot.console.accounts import StaffUser
+from bot.console.faq_store import (
+    FaqDraft,
+    FaqRecord,
+    ImportRow,
+    VersionConflict,
+    drafts_from,
+    matches,
+    parse_csv,
+    parse_yaml,
+    slug_of,
+    split_list,
+    split_tags,
+    split_words,
+    to_csv,
+    to_yaml,
+    validate,
+)
+from bot.console.security import PREFIX, form_value, guard
+from bot.console.sessions import Session
+from bot.errors import CitizenBotError
+from bot.knowledge.search import FIELD_LABELS
+from bot.services.answer_policy import DEFAULT_POLICY
+from bot.services.procedure_answers import Aspect, compose
+from bot.services.turn import ReplyKind, ReplyPlan, Turn, plan_turn
+
+if TYPE_CHECKING:
+    from bot.console.app import Console
+
+MAX_IMPORT_BYTES = 512 * 1024
+FAQ_ACTIONS = {
+    "faq.create": "Thêm câu hỏi thường gặp",
+    "faq.edit": "Sửa câu hỏi thường gặp",
+    "faq.deactivate": "Tạm ẩn câu hỏi thường gặp",
+    "faq.reactivate": "Dùng lại câu hỏi thường gặp",
+    "faq.import": "Nhập câu hỏi thường gặp từ tệp",
+}
+NOTICES = {
+    "created": "Đã thêm câu hỏi.",
+    "saved": "Đã lưu thay đổi.",
+    "deactivate": "Đã tạm ẩn câu hỏi: trợ lý không dùng câu trả lời này nữa.",
+    "reactivate": "Đã dùng lại câu hỏi.",
+    "import": "Đã nhập tệp.",
+}
+ASPECTS = [
+    (Aspect.OVERVIEW, "Hỏi chung về thủ tục"),
+    (Aspect.FEE, "Lệ phí"),
+    (Aspect.DOCUMENTS, "Hồ sơ cần nộp"),
+    (Aspect.TIME, "Thời hạn giải quyết"),
+    (Aspect.WHERE, "Nơi nộp"),
+    (Aspect.CONDITIONS, "Điều kiện"),
+    (Aspect.STEPS, "Các bước"),
+    (Aspect.LEGAL, "Căn cứ pháp lý"),
+    (Aspect.RESULT, "Kết quả"),
+    (Aspect.ONLINE, "Nộp trực tuyến"),
+]
+REPLY_KINDS = {
+    ReplyKind.FAQ: "Trả lời bằng câu hỏi thường gặp",
+    ReplyKind.ANSWER: "Trả lời thẳng bằng thủ tục tìm được",
+    ReplyKind.ANSWER_WITH_ALTERNATIVES: "Trả lời bằng thủ tục tìm được, kèm các thủ tục gần giống",
+    ReplyKind.CLARIFY: "Hỏi lại: anh/chị muốn hỏi thủ tục nào trong các thủ tục sau",
+    ReplyKind.UNSURE: "Nói chưa chắc chắn, đề nghị chọn thủ tục hoặc gặp cán bộ",
+    ReplyKind.ASK_WHICH: "Hỏi lại anh/chị đang hỏi thủ tục nào (câu hỏi chưa nêu thủ tục)",
+    ReplyKind.PASS: "Không nhận ra câu hỏi về thủ tục: trợ lý trả lời “tôi chưa hiểu”",
+}
+
+
+def draft_from_form(request: Request, faq_id: str) -> FaqDraft:
+    """The entry as the edit form submits it (questions one a line; codes and tags separated)."""
+    return FaqDraft(
+        id=faq_id,
+        questions=split_list(form_value(request, "questions")),
+        answer=form_value(request, "answer").strip(),
+        procedure_codes=split_words(form_value(request, "procedure_codes")),
+        tags=split_tags(form_value(request, "tags")),
+        active=form_value(request, "active") != "0",
+    )
+
+
+def form_fields(draft: FaqDraft | FaqRecord) -> dict[str, Any]:
+    """The edit form's field values."""
+    return {
+        "id": draft.id,
+        "questions": "\n".join(draft.questions),
+        "answer": draft.answer,
+        "procedure_codes": ", ".join(draft.procedure_codes),
+        "tags": ", ".join(draft.tags),
+        "active": draft.active,
+    }
+
+
+def register(blueprint: Blueprint, console: Console) -> None:
+    """Add the FAQ routes to the console blueprint."""
+    login_required = guard(console.sessions, console.accounts)
+    editor_required = guard(console.sessions, console.accounts, edit=True)
+    # The audit page names the FAQ actions in words too.
+    views_main.ACTION_NAMES.update(FAQ_ACTIONS)
+
+    async def publish() -> str:
+        """Hand the active entries to the search engine (in a thread); the time it took, for the notice."""
+        try:
+            took = await asyncio.to_thread(console.publish_faq)
+        except CitizenBotError:
+            return "&index=failed"
+        return "" if took is None else f"&took={took:.3f}"
+
+    def missing(user: StaffUser, session: Session) -> HTTPResponse:
+        return console.render("message.html", user, session, status=404, message="Không có câu hỏi này.")
+
+    def edit_page(
+        user: StaffUser, session: Session, fields: dict[str, Any], status: int = 200, **context: Any
+    ) -> HTTPResponse:
+        """The create/edit form; ``context``: record, version, current (on a conflict), error, notice."""
+        context = {"record": None, "version": None, "current": None} | context
+        names = _names(console, fields.get("procedure_codes", ""))
+        return console.render("faq_edit.html", user, session, status, fields=fields, names=names, **context)
+
+    @blueprint.get("/faq")
+    @login_required
+    async def faq_list(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        query = (request.args.get("q") or "").strip()
+        shown = request.args.get("show") if request.args.get("show") in ("active", "inactive") else "all"
+        rows = [
+            record
+            for record in console.faq.all()
+            if (not query or matches(record, query))
+            and (shown == "all" or record.active == (shown == "active"))
+        ]
+        return console.render(
+            "faq_list.html", user, session, rows=rows, query=query, shown=shown,
+            notice=_notice(request), error=_index_error(request),
+        )  # fmt: skip
+
+    @blueprint.get("/faq/new")
+    @login_required
+    async def faq_new(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        """The create form, prefilled from ?question=…&procedure=… (repeatable; e.g. unanswered groups)."""
+        questions = [q.strip() for q in request.args.getlist("question", []) if q.strip()]
+        codes = [c.strip() for c in request.args.getlist("procedure", []) if c.strip()]
+        draft = FaqDraft("", tuple(dict.fromkeys(questions)), "", tuple(dict.fromkeys(codes)))
+        return edit_page(user, session, form_fields(draft))
+
+    @blueprint.post("/faq/new")
+    @editor_required
+    async def faq_create(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        wanted = form_value(request, "id").strip()
+        draft = draft_from_form(request, wanted)
+        problems = validate(draft, console.is_procedure)
+        if wanted and console.faq.get(wanted) is not None:
+            problems.append(f"Mã câu hỏi “{wanted}” đã có. Chọn mã khác hoặc để trống.")
+        if problems:
+            return edit_page(user, session, form_fields(draft), 400, error=" ".join(problems))
+        if not wanted:
+            draft = replace(draft, id=console.faq.free_id(slug_of(draft.questions[0])))
+        record = console.faq.create(draft, user.username)
+        console.audit.record(user.username, "faq.create", record.id, None, record.audit())
+        shown = await publish()
+        return response.redirect(f"{PREFIX}/faq/{record.id}?ok=created{shown}")
+
+    @blueprint.get("/faq/<faq_id:slug>")
+    @login_required
+    async def faq_detail(request: Request, faq_id: str, user: StaffUser, session: Session) -> HTTPResponse:
+        record = console.faq.get(faq_id)
+        if record is None:
+            return missing(user, session)
+        return edit_page(
+            user, session, form_fields(record), record=record, version=record.version,
+            notice=_notice(request), error=_index_error(request),
+        )  # fmt: skip
+
+    @blueprint.post("/faq/<faq_id:slug>")
+    @editor_required
+    async def faq_save(request: Request, faq_id: str, user: StaffUser, session: Session) -> HTTPResponse:
+        record = console.faq.get(faq_id)
+        if record is None:
+            return missing(user, session)
+        draft = replace(draft_from_form(request, faq_id), active=record.active)
+        version = _version(request)
+        problems = validate(draft, console.is_procedure)
+        if version is None:
+            problems.append("Thiếu số phiên bản của biểu mẫu. Tải lại trang rồi sửa lại.")
+        if problems:
+            return edit_page(
+                user, session, form_fields(draft), 400, record=record, version=version,
+                error=" ".join(problems),
+            )  # fmt: skip
+        assert version is not None
+        try:
+            before, after = console.faq.update(draft, version, user.username)
+        except VersionConflict as conflict:
+            return conflict_page(user, session, draft, conflict.current)
+        console.audit.record(user.username, "faq.edit", faq_id, before.audit(), after.audit())
+        shown = await publish()
+        return response.redirect(f"{PREFIX}/faq/{faq_id}?ok=saved{shown}")
+
+    def conflict_page(user: StaffUser, session: Session, draft: FaqDraft, current: FaqRecord) -> HTTPResponse:
+        message = (
+            f"Câu hỏi này vừa được {current.updated_by} thay đổi (phiên bản {current.version}) trong lúc "
+            "anh/chị đang sửa. Thay đổi của anh/chị CHƯA được lưu. Nội dung hiện tại ở khung bên dưới; "
+            "hãy đối chiếu, sửa lại biểu mẫu rồi bấm Lưu nếu vẫn muốn thay."
+        )
+        return edit_page(
+            user, session, form_fields(draft), 409, record=current, version=current.version,
+            current=current, error=message,
+        )  # fmt: skip
+
+    @blueprint.post("/faq/<faq_id:slug>/active")
+    @editor_required
+    async def faq_active(request: Request, faq_id: str, user: StaffUser, session: Session) -> HTTPResponse:
+        record = console.faq.get(faq_id)
+        if record is None:
+            return missing(user, session)
+        active = form_value(request, "active") == "1"
+        version = _version(request)
+        try:
+            before, after = console.faq.update(
+                replace(record, active=active), -1 if version is None else version, user.username
+            )
+        except VersionConflict as conflict:
+            return conflict_page(user, session, record, conflict.current)
+        action = "faq.reactivate" if active else "faq.deactivate"
+        console.audit.record(user.username, action, faq_id, before.audit(), after.audit())
+        shown = await publish()
+        return response.redirect(f"{PREFIX}/faq/{faq_id}?ok={action.split('.')[1]}{shown}")
+
+    @blueprint.get("/faq/try")
+    @login_required
+    async def faq_try(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        """Run the assistant's own search and reply decision on a question (changes nothing)."""
+        question = (request.args.get("q") or "").strip()[:500]
+        aspect = Aspect.from_intent(request.args.get("aspect"))
+        outcome: dict[str, Any] | None = None
+        error = ""
+        if question and console.knowledge is None:
+            error = "Bảng điều khiển chưa được nối với công cụ tìm kiếm của trợ lý."
+        elif question:
+            try:
+                outcome = await asyncio.to_thread(try_question, console, question, aspect)
+            except CitizenBotError:
+                error = "Công cụ tìm kiếm chưa sẵn sàng. Thử lại sau ít phút."
+        return console.render(
+            "faq_try.html", user, session, question=question, aspect=aspect, aspects=ASPECTS,
+            outcome=outcome, error=error, field_labels=FIELD_LABELS,
+        )  # fmt: skip
+
+    @blueprint.get("/faq/export.yml")
+    @login_required
+    async def faq_export_yaml(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        return _download(to_yaml(console.faq.all()), "faq.yml", "application/yaml")
+
+    @blueprint.get("/faq/export.csv")
+    @login_required
+    async def faq_export_csv(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        return _download(to_csv(console.faq.all()), "faq.csv", "text/csv")
+
+    @blueprint.get("/faq/import")
+    @login_required
+    async def faq_import_form(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        return console.render("faq_import.html", user, session, limit_kb=MAX_IMPORT_BYTES // 1024)
+
+    @blueprint.post("/faq/import")
+    @editor_required
+    async def faq_import(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        errors, rows = _read_upload(request, console)
+        report = console.faq.apply_import(rows, user.username) if not errors else None
+        if errors or (report and report.errors):
+            status = 413 if errors == [TOO_BIG] else 400 if errors else 409
+            return console.render(
+                "faq_import.html", user, session, status=status,
+                errors=errors or (report.errors if report else []), limit_kb=MAX_IMPORT_BYTES // 1024,
+            )  # fmt: skip
+        assert report is not None
+        for record in report.created:
+            console.audit.record(user.username, "faq.import", record.id, None, record.audit())
+        for before, after in report.changed:
+            console.audit.record(user.username, "faq.import", after.id, before.audit(), after.audit())
+        shown = await publish()
+        counts = f"&created={len(report.created)}&changed={len(report.changed)}&same={report.unchanged}"
+        return response.redirect(f"{PREFIX}/faq?ok=import{counts}{shown}")
+
+
+TOO_BIG = f"Tệp quá lớn: tối đa {MAX_IMPORT_BYTES // 1024} KB."
+
+
+def _read_upload(request: Request, console: Console) -> tuple[list[str], list[ImportRow]]:
+    """Errors, or the validated drafts of the uploaded YAML/CSV file."""
+    upload = request.files.get("file") if request.files else None
+    if upload is None or not upload.body:
+        return ["Chưa chọn tệp để nhập."], []
+    if len(upload.body) > MAX_IMPORT_BYTES:
+        return [TOO_BIG], []
+    try:
+        text = upload.body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ["Tệp phải ở dạng văn bản UTF-8."], []
+    name = (upload.name or "").lower()
+    if name.endswith((".yml", ".yaml")):
+        items, errors = parse_yaml(text)
+    elif name.endswith(".csv"):
+        items, errors = parse_csv(text)
+    else:
+        return ["Chỉ nhận tệp .yml, .yaml hoặc .csv."], []
+    if errors:
+        return errors, []
+    if not items:
+        return ["Tệp không có câu hỏi nào."], []
+    drafts, errors = drafts_from(items, console.is_procedure)
+    return errors, drafts
+
+
+def try_question(console: Console, question: str, aspect: Aspect) -> dict[str, Any]:
+    """The engine's result and the reply plan for a question, timed (blocking: run in a thread)."""
+    assert console.knowledge is not None
+    engine = console.knowledge.engine
+    started = time.perf_counter()
+    result = engine.search(question, DEFAULT_POLICY.candidates)
+    plan = plan_turn(Turn(text=question, aspect=aspect), engine, DEFAULT_POLICY)
+    took = time.perf_counter() - started
+    return {
+        "result": result,
+        "plan": plan,
+        "kind": REPLY_KINDS[plan.kind],
+        "reply": reply_text(plan),
+        "took": took,
+    }
+
+
+def reply_text(plan: ReplyPlan) -> str:
+    """The text the assistant would send for the plan (as actions/procedure.py renders it)."""
+    if plan.kind is ReplyKind.FAQ and plan.faq is not None and plan.procedure is not None:
+        cited = plan.procedure
+        return f"{plan.faq.answer}\nNguồn: {cited.name} (mã {cited.code}): {cited.url}"
+    if plan.kind in (ReplyKind.ANSWER, ReplyKind.ANSWER_WITH_ALTERNATIVES) and plan.procedure is not None:
+        return compose(plan.procedure, plan.aspect)
+    return ""
+
+
+def _download(text: str, filename: str, media_type: str) -> HTTPResponse:
+    return response.text(
+        text,
+        content_type=f"{media_type}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _version(request: Request) -> int | None:
+    try:
+        return int(form_value(request, "version"))
+    except ValueError:
+        return None
+
+
+def _names(console: Console, codes: str) -> list[tuple[str, str]]:
+    """(code, procedure name or a warning) for the codes in the form."""
+    try:
+        catalogue = console.catalogue()
+    except CitizenBotError:
+        return []
+    return [(code, catalogue.get(code, "— không có trong danh mục —")) for code in split_words(codes)]
+
+
+def _notice(request: Request) -> str:
+    """The confirmation after a redirect, with the time the search engine took to take the change."""
+    notice = NOTICES.get(request.args.get("ok", ""), "")
+    if notice and request.args.get("ok") == "import":
+        notice += (
+            f" Thêm mới {_int(request, 'created')}, cập nhật {_int(request, 'changed')},"
+            f" giữ nguyên {_int(request, 'same')}."
+        )
+    took = request.args.get("took")
+    if notice and took:
+        try:
+            shown = f"{float(took):.2f}".replace(".", ",")
+        except ValueError:
+            return notice
+        notice += f" Trợ lý dùng nội dung mới từ câu hỏi tiếp theo (cập nhật chỉ mục mất {shown} giây)."
+    return notice
+
+
+def _index_error(request: Request) -> str:
+    if request.args.get("index") == "failed":
+        return (
+            "Đã lưu, nhưng chưa cập nhật được công cụ tìm kiếm; "
+            "trợ lý sẽ dùng nội dung mới khi khởi động lại."
+        )
+    return ""
+
+
+def _int(request: Request, name: str) -> int:
+    try:
+        return int(request.args.get(name) or 0)
+    except ValueError:
+        return 0

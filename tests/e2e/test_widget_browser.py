@@ -24,11 +24,17 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def open_portal(page: Page, stack) -> None:
+    """Load the portal and wait until the widget has its conversation id (it is made by a deferred script)."""
+    page.goto(stack.services_url + "/")
+    page.wait_for_function("window.sessionStorage.getItem('citizenbot-sender') !== null")
+
+
 @pytest.fixture
 def page(browser: Browser, stack) -> Iterator[Page]:
     context = browser.new_context(locale="vi-VN")
     opened = context.new_page()
-    opened.goto(stack.services_url + "/")
+    open_portal(opened, stack)
     opened.click(".cw-toggle")
     yield opened
     context.close()
@@ -186,7 +192,7 @@ def test_a_corrupt_stored_history_starts_a_fresh_conversation(browser: Browser, 
     context = browser.new_context(locale="vi-VN")
     try:
         fresh = context.new_page()
-        fresh.goto(stack.services_url + "/")
+        open_portal(fresh, stack)
         sender = fresh.evaluate("window.sessionStorage.getItem('citizenbot-sender')")
         fresh.evaluate(
             "([key, value]) => window.sessionStorage.setItem(key, value)",
@@ -267,8 +273,8 @@ def test_a_new_tab_on_a_shared_computer_starts_a_new_conversation(browser: Brows
     context = browser.new_context(locale="vi-VN")
     try:
         first, second = context.new_page(), context.new_page()
-        first.goto(stack.services_url + "/")
-        second.goto(stack.services_url + "/")
+        open_portal(first, stack)
+        open_portal(second, stack)
         read = "window.sessionStorage.getItem('citizenbot-sender')"
         ids = [page.evaluate(read) for page in (first, second)]
         assert all(re.fullmatch(r"web-[0-9a-f]{32}", sender or "") for sender in ids)

@@ -13,9 +13,10 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from bot.sqlite_file import transaction
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = PROJECT_ROOT / "var" / "channels.db"
@@ -42,15 +43,8 @@ class ChannelState:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            connection = sqlite3.connect(self.path, timeout=10)
-            try:
-                with connection:
-                    yield connection
-            finally:
-                connection.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.path, self._lock)
 
     def first_time(self, channel: str, event_id: str, now: float | None = None) -> bool:
         """Record the event; False when it was already recorded (a retry or a replay)."""

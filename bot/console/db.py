@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
+
+from bot.sqlite_file import transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS console_users (
@@ -50,16 +51,6 @@ class ConsoleDatabase:
         with self.connect() as db:
             db.executescript(SCHEMA)
 
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
         """A connection in a transaction (committed on success), rows readable by column name."""
-        with self._lock:
-            connection = sqlite3.connect(self.path, timeout=10)
-            connection.row_factory = sqlite3.Row
-            # As CitizenRecords: deleted sessions and hashes must not linger in free pages of the file.
-            connection.execute("PRAGMA secure_delete = ON")
-            try:
-                with connection:
-                    yield connection
-            finally:
-                connection.close()
+        return transaction(self.path, self._lock, rows_by_name=True)

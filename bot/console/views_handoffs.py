@@ -17,9 +17,18 @@ from sanic.response import HTTPResponse
 from bot.console.accounts import StaffUser
 from bot.console.security import PREFIX, form_value, guard
 from bot.console.sessions import Session
-from bot.services.handoff import ResumeFailed, close_and_resume, platform_of, record_staff_reply
+from bot.services.handoff import (
+    ResumeFailed,
+    close_and_resume,
+    conversation_events,
+    platform_of,
+    record_staff_reply,
+)
+from bot.services.handoff import transcript as transcript_of
 from bot.services.records import HandoffRequest
 from bot.services.staff_api import MAX_REPLY_CHARS
+
+TRANSCRIPT_LINES = 60  # the officer reads the conversation so far, not just its last exchanges
 
 if TYPE_CHECKING:
     from bot.console.app import Console
@@ -64,7 +73,17 @@ def register(blueprint: Blueprint, console: Console) -> None:
     login_required = guard(console.sessions, console.accounts)
     editor_required = guard(console.sessions, console.accounts, edit=True)
 
-    def detail_page(
+    async def live_transcript(sender_id: str, kept: str) -> str:
+        # The conversation as Rasa has it now (stored redacted), with what the citizen wrote after asking
+        # for a civil servant; the transcript kept when the request was made if Rasa cannot be reached.
+        try:
+            rasa = (console.rasa_url, sender_id, console.rasa_token)
+            events = await asyncio.to_thread(conversation_events, *rasa)
+        except ResumeFailed:
+            return kept
+        return transcript_of(events, last=TRANSCRIPT_LINES) or kept
+
+    async def detail_page(
         request_id: int,
         user: StaffUser,
         session: Session,
@@ -83,7 +102,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
             status=status,
             handoff=handoff,
             about=describe(handoff),
-            lines=transcript_lines(handoff.transcript),
+            lines=transcript_lines(await live_transcript(handoff.sender_id, handoff.transcript)),
             staff_messages=console.records.staff_messages(handoff.sender_id, 0, 500),
             error=error,
             notice=notice,
@@ -105,7 +124,8 @@ def register(blueprint: Blueprint, console: Console) -> None:
     @login_required
     async def detail(request: Request, request_id: int, user: StaffUser, session: Session) -> HTTPResponse:
         # The notice comes from a fixed list, never from the URL's text.
-        return detail_page(request_id, user, session, notice=NOTICES.get(request.args.get("ok", ""), ""))
+        notice = NOTICES.get(request.args.get("ok", ""), "")
+        return await detail_page(request_id, user, session, notice=notice)
 
     @blueprint.post("/handoffs/<request_id:int>/reply")
     @editor_required
@@ -114,10 +134,11 @@ def register(blueprint: Blueprint, console: Console) -> None:
         text = " ".join(raw.split())
         if not text or len(text) > MAX_REPLY_CHARS:
             error = f"Tin nhắn cần từ 1 đến {MAX_REPLY_CHARS} ký tự."
-            return detail_page(request_id, user, session, error, status=400, draft=raw[: MAX_REPLY_CHARS * 2])
+            draft = raw[: MAX_REPLY_CHARS * 2]
+            return await detail_page(request_id, user, session, error, status=400, draft=draft)
         handoff = console.records.handoff(request_id)
         if handoff is None or handoff.status != "open":
-            return detail_page(request_id, user, session, "Yêu cầu này đã kết thúc.", status=409)
+            return await detail_page(request_id, user, session, "Yêu cầu này đã kết thúc.", status=409)
         try:
             # The call to Rasa blocks: off the event loop, as in the staff API.
             await asyncio.to_thread(
@@ -131,7 +152,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
         except ResumeFailed as error:
             logger.error("console reply in handoff %s not recorded: %s", request_id, error)
             message = "Chưa gửi được tin nhắn (máy chủ trợ lý ảo không trả lời). Vui lòng thử lại."
-            return detail_page(request_id, user, session, message, status=503, draft=raw)
+            return await detail_page(request_id, user, session, message, status=503, draft=raw)
         stored = console.records.add_staff_message(handoff, user.display_name, text)
         console.audit.record(
             user.username,
@@ -158,9 +179,9 @@ def register(blueprint: Blueprint, console: Console) -> None:
         except ResumeFailed as error:
             logger.error("console: handoff %s not closed: %s", request_id, error)
             message = "Chưa mở lại được cuộc trò chuyện cho trợ lý ảo; yêu cầu vẫn mở. Vui lòng thử lại."
-            return detail_page(request_id, user, session, message, status=503)
+            return await detail_page(request_id, user, session, message, status=503)
         if closed is None or before is None:
-            return detail_page(request_id, user, session, "Yêu cầu này đã kết thúc.", status=409)
+            return await detail_page(request_id, user, session, "Yêu cầu này đã kết thúc.", status=409)
         console.audit.record(
             user.username,
             "handoff.close",

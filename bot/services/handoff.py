@@ -54,6 +54,22 @@ def _append_events(
         raise ResumeFailed(f"Rasa server answered HTTP {answer.status_code}")
 
 
+def conversation_events(
+    rasa_url: str, sender_id: str, token: str | None, timeout_s: float = 5
+) -> list[dict[str, Any]]:
+    """The conversation's events as the Rasa server holds them (its tracker store keeps them redacted)."""
+    url = f"{rasa_url.rstrip('/')}/conversations/{quote(sender_id, safe='')}/tracker"
+    params = {"token": token} if token else None
+    try:
+        answer = httpx.get(url, params=params, timeout=timeout_s)
+    except httpx.HTTPError as error:
+        raise ResumeFailed(f"Rasa server unreachable: {type(error).__name__}") from error
+    if answer.status_code != 200:
+        raise ResumeFailed(f"Rasa server answered HTTP {answer.status_code}")
+    events = answer.json().get("events") if isinstance(answer.json(), dict) else None
+    return [event for event in events or [] if isinstance(event, dict)]
+
+
 def platform_of(sender_id: str) -> str | None:
     """The messaging platform a conversation came from, or None for the web widget and REST."""
     channel = sender_id.split(":", 1)[0].lower()

@@ -15,13 +15,13 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.sqlite_file import transaction
 from bot.text.redaction import redact
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -108,17 +108,8 @@ class CitizenRecords:
                 row = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
         self._salt = str(row[0])
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            connection = sqlite3.connect(self.path, timeout=10)
-            # Deleted rows (retention) must not survive in free pages, where a copy of the file keeps them.
-            connection.execute("PRAGMA secure_delete = ON")
-            try:
-                with connection:
-                    yield connection
-            finally:
-                connection.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.path, self._lock)
 
     def conversation_key(self, sender_id: str) -> str:
         """A stable pseudonym for a conversation: staff can group its records without learning who it is."""

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import re
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -22,6 +19,7 @@ from sanic import Sanic
 
 from bot.console import Console, mount_console
 from bot.services.records import CitizenRecords
+from tests.fake_rasa import fake_rasa
 
 EDITOR = ("editor1", "mật khẩu biên tập 1")
 VIEWER = ("viewer1", "mật khẩu chỉ xem 1")
@@ -29,32 +27,10 @@ RASA_TOKEN = "rasa-api-secret"
 _names = itertools.count()
 
 
-class FakeRasa(BaseHTTPRequestHandler):
-    """Rasa's tracker events API and the channels' staff_message webhooks, recording what they receive."""
-
-    status = 200
-    received: list[tuple[str, object]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeRasa.received.append((self.path, body))
-        self.send_response(FakeRasa.status)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def rasa() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    FakeRasa.received.clear()
-    FakeRasa.status = 200
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with fake_rasa() as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,8 @@ from bot.console import Console
 from bot.console.app import waiting_time
 from bot.services.handoff import HANDOFF_CLOSED, RESUME_EVENTS
 from bot.services.records import CitizenRecords
-from tests.console.conftest import RASA_TOKEN, FakeRasa
+from tests.console.conftest import RASA_TOKEN
+from tests.fake_rasa import FakeRasa
 
 
 def test_waiting_time_in_words() -> None:
@@ -144,3 +145,18 @@ def test_created_at_is_compared_in_local_time() -> None:
     assert (
         waiting_time((datetime.now() - timedelta(seconds=5)).replace(microsecond=0).isoformat()) == "vừa gửi"
     )
+
+
+async def test_the_officer_reads_what_the_citizen_wrote_after_asking(
+    client: httpx.AsyncClient, viewer: str, records: CitizenRecords
+) -> None:
+    request = records.open_handoff("web-live", "citizen_asked", "Công dân: cho tôi gặp cán bộ")
+    FakeRasa.tracker_events = [
+        {"event": "user", "text": "cho tôi gặp cán bộ"},
+        {"event": "bot", "text": "Tôi đã chuyển yêu cầu (mã HT-1)."},
+        {"event": "user", "text": "hồ sơ của tôi nộp từ tháng trước <b>vẫn chưa có</b>"},
+    ]
+    page = (await client.get(f"/console/handoffs/{request.id}")).text
+    assert "hồ sơ của tôi nộp từ tháng trước &lt;b&gt;vẫn chưa có&lt;/b&gt;" in page
+    FakeRasa.status = 500  # Rasa unreachable: the transcript kept with the request is shown
+    assert "cho tôi gặp cán bộ" in (await client.get(f"/console/handoffs/{request.id}")).text

@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.devstack import MODEL, Stack, running_stack
 from bot.fake_platforms import FakeGraph, FakeZalo
+from tests.e2e.browser import launch_chromium
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +42,11 @@ def stack(
     }
     with running_stack(workdir, channels=channels) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright.chromium)
+        yield launched
+        launched.close()

@@ -2,26 +2,13 @@
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
+
+from tests.e2e.browser import launch_chromium
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = Path("/usr/bin/chromium")
-# Offline machine: no background connections, no first-run or update traffic.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: `make setup` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 def open_portal(page: Page, stack) -> None:
@@ -240,11 +227,7 @@ def test_stored_html_like_text_is_shown_as_text_and_the_history_is_capped(page: 
 def test_the_page_works_under_a_strict_content_security_policy(browser: Browser, stack) -> None:
     # The policy is added to the page's response by the test; Chromium then counts the page as public and
     # would refuse its calls to the loopback Rasa server (local network access), so that check is off here.
-    strict_browser = browser.browser_type.launch(
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=[*FLAGS, "--disable-features=LocalNetworkAccessChecks"],
-    )
+    strict_browser = launch_chromium(browser.browser_type, "--disable-features=LocalNetworkAccessChecks")
     policy = STRICT_CSP.format(rasa=stack.rasa_url)
 
     def with_policy(route: Route) -> None:

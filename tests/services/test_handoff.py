@@ -1,42 +1,18 @@
 """Closing a handoff request resumes the conversation in Rasa (a fake tracker API on 127.0.0.1)."""
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bot.services.handoff import HANDOFF_CLOSED, RESUME_EVENTS, ResumeFailed, close_and_resume, transcript
 from bot.services.records import CitizenRecords
-
-
-class TrackerApi(BaseHTTPRequestHandler):
-    """Rasa's POST /conversations/<id>/tracker/events, recording what it was sent."""
-
-    status = 200
-    received: list[tuple[str, list]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        TrackerApi.received.append((self.path, body))
-        self.send_response(TrackerApi.status)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.fake_rasa import FakeRasa, fake_rasa
 
 
 @pytest.fixture
 def rasa() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TrackerApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    TrackerApi.received.clear()
-    TrackerApi.status = 200
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with fake_rasa() as url:
+        yield url
 
 
 def test_closing_sends_the_resume_events_for_that_conversation(fresh_store, rasa: str) -> None:
@@ -45,7 +21,7 @@ def test_closing_sends_the_resume_events_for_that_conversation(fresh_store, rasa
     closed = close_and_resume(store, request.id, "cán bộ A", rasa)
     assert closed is not None and closed.status == "closed"
     # The bot resumes, then the citizen hears it on Zalo, where they wrote.
-    assert TrackerApi.received == [
+    assert FakeRasa.received == [
         ("/conversations/zalo%3A12%2034/tracker/events", RESUME_EVENTS),
         ("/webhooks/zalo/staff_message", {"recipient": "zalo:12 34", "text": HANDOFF_CLOSED}),
     ]
@@ -57,14 +33,14 @@ def test_a_web_conversation_is_not_sent_to_a_platform(fresh_store, rasa: str) ->
     store = CitizenRecords(fresh_store)
     request = store.open_handoff("web-0123", "citizen_asked", "")
     assert close_and_resume(store, request.id, "cán bộ A", rasa) is not None
-    assert [path for path, _ in TrackerApi.received] == ["/conversations/web-0123/tracker/events"]
+    assert [path for path, _ in FakeRasa.received] == ["/conversations/web-0123/tracker/events"]
     assert store.staff_messages("web-0123")[-1]["text"] == HANDOFF_CLOSED  # the widget polls it
 
 
 def test_a_request_stays_open_when_rasa_refuses(fresh_store, rasa: str) -> None:
     store = CitizenRecords(fresh_store)
     request = store.open_handoff("web-9", "citizen_asked", "")
-    TrackerApi.status = 500
+    FakeRasa.status = 500
     with pytest.raises(ResumeFailed):
         close_and_resume(store, request.id, "cán bộ A", rasa)
     assert store.handoff(request.id).status == "open"

@@ -59,7 +59,7 @@ def transcript_lines(transcript: str) -> list[dict[str, str]]:
     lines = []
     for line in transcript.splitlines():
         speaker, _, text = line.partition(": ")
-        if speaker in ("Công dân", "Trợ lý") and text:
+        if speaker in ("Công dân", "Trợ lý", "Cán bộ") and text:
             lines.append(
                 {"speaker": speaker, "text": text, "side": "citizen" if speaker == "Công dân" else "bot"}
             )

@@ -28,7 +28,7 @@ class ResumeFailed(CitizenBotError):
 
 
 def transcript(events: list[dict[str, Any]], last: int = 8) -> str:
-    """The last user and bot messages of a tracker's events, one per line ("Công dân: …" / "Trợ lý: …")."""
+    """The last messages of a tracker's events, one per line ("Công dân: …", "Trợ lý: …", "Cán bộ: …")."""
     lines = []
     for event in events:
         text = (event.get("text") or "").strip()
@@ -36,6 +36,8 @@ def transcript(events: list[dict[str, Any]], last: int = 8) -> str:
             continue
         if event.get("event") == "user":
             lines.append(f"Công dân: {text}")
+        elif event.get("event") == "bot" and (event.get("metadata") or {}).get("from_staff"):
+            lines.append(f"Cán bộ: {text[:300]}")
         elif event.get("event") == "bot":
             lines.append(f"Trợ lý: {text[:300]}")
     return "\n".join(lines[-last:])

@@ -154,9 +154,11 @@ async def test_the_officer_reads_what_the_citizen_wrote_after_asking(
     FakeRasa.tracker_events = [
         {"event": "user", "text": "cho tôi gặp cán bộ"},
         {"event": "bot", "text": "Tôi đã chuyển yêu cầu (mã HT-1)."},
+        {"event": "bot", "text": "Tôi là cán bộ Trung tâm.", "metadata": {"from_staff": True}},
         {"event": "user", "text": "hồ sơ của tôi nộp từ tháng trước <b>vẫn chưa có</b>"},
     ]
     page = (await client.get(f"/console/handoffs/{request.id}")).text
     assert "hồ sơ của tôi nộp từ tháng trước &lt;b&gt;vẫn chưa có&lt;/b&gt;" in page
+    assert '<span class="speaker">Cán bộ</span>Tôi là cán bộ Trung tâm.' in page
     FakeRasa.status = 500  # Rasa unreachable: the transcript kept with the request is shown
     assert "cho tôi gặp cán bộ" in (await client.get(f"/console/handoffs/{request.id}")).text

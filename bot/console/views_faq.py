@@ -129,7 +129,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
         user: StaffUser, session: Session, fields: dict[str, Any], status: int = 200, **context: Any
     ) -> HTTPResponse:
         """The create/edit form; ``context``: record, version, current (on a conflict), error, notice."""
-        context = {"record": None, "version": None, "current": None} | context
+        context = {"record": None, "version": None, "current": None, "as_draft": False} | context
         names = _names(console, fields.get("procedure_codes", ""))
         return console.render("faq_edit.html", user, session, status, fields=fields, names=names, **context)
 
@@ -156,13 +156,17 @@ def register(blueprint: Blueprint, console: Console) -> None:
         questions = [q.strip() for q in request.args.getlist("question", []) if q.strip()]
         codes = [c.strip() for c in request.args.getlist("procedure", []) if c.strip()]
         draft = FaqDraft("", tuple(dict.fromkeys(questions)), "", tuple(dict.fromkeys(codes)))
-        return edit_page(user, session, form_fields(draft))
+        # Made from questions the assistant could not answer: saved as a draft, used once an editor turns
+        # it on, so that nobody's half-finished answer reaches citizens.
+        return edit_page(user, session, form_fields(draft), as_draft=bool(questions))
 
     @blueprint.post("/faq/new")
     @editor_required
     async def faq_create(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
         wanted = form_value(request, "id").strip()
         draft = draft_from_form(request, wanted)
+        if form_value(request, "draft") == "1":
+            draft = replace(draft, active=False)
         problems = validate(draft, console.is_procedure)
         if wanted and console.faq.get(wanted) is not None:
             problems.append(f"Mã câu hỏi “{wanted}” đã có. Chọn mã khác hoặc để trống.")

@@ -308,3 +308,16 @@ async def test_csv_cells_that_look_like_formulas_are_quoted_and_round_trip(
     answer = await upload(client, editor, "faq.csv", exported)
     assert answer.status_code == 302 and "changed=0" in answer.headers["location"]
     assert console.faq.get(faq_id).answer.startswith("=HYPERLINK")
+
+
+async def test_a_draft_from_unanswered_questions_is_saved_but_not_used(
+    client: httpx.AsyncClient, editor: str, console: Console
+) -> None:
+    form = (
+        await client.get("/console/faq/new", params={"question": "nuôi cá sấu có cần xin phép không"})
+    ).text
+    assert 'name="draft" value="1"' in form and "Bản nháp" in form
+    assert 'name="draft"' not in (await client.get("/console/faq/new")).text  # an FAQ written from scratch
+    faq_id = await create(client, editor, draft="1")
+    record = console.faq.get(faq_id)
+    assert record is not None and not record.active

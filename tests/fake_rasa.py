@@ -1,7 +1,8 @@
 """A stand-in for the Rasa server's HTTP API on 127.0.0.1, for tests of what the services process sends it.
 
 POST (tracker events, the channels' staff_message) is recorded in ``FakeRasa.received`` and answered with
-``FakeRasa.status``; GET /conversations/<id>/tracker answers ``FakeRasa.tracker_events``.
+``FakeRasa.status``; GET /conversations/<id>/tracker answers ``FakeRasa.tracker_events`` and POST
+/model/parse ``FakeRasa.parse_intent``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ class FakeRasa(BaseHTTPRequestHandler):
     status = 200
     received: list[tuple[str, Any]] = []
     tracker_events: list[dict[str, Any]] = []
+    parse_intent: dict[str, Any] = {}  # what POST /model/parse answers as the intent
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeRasa.received.append((self.path, body))
+        if self.path.startswith("/model/parse") and FakeRasa.status == 200:
+            self._answer(200, {"text": body.get("text"), "intent": FakeRasa.parse_intent, "entities": []})
+            return
         self._answer(FakeRasa.status, {})
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -52,6 +57,7 @@ def fake_rasa() -> Iterator[str]:
     FakeRasa.received.clear()
     FakeRasa.status = 200
     FakeRasa.tracker_events = []
+    FakeRasa.parse_intent = {}
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

@@ -11,6 +11,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -250,19 +251,27 @@ def register(blueprint: Blueprint, console: Console) -> None:
     async def faq_try(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
         """Run the assistant's own search and reply decision on a question (changes nothing)."""
         question = (request.args.get("q") or "").strip()[:500]
-        aspect = Aspect.from_intent(request.args.get("aspect"))
+        chosen = request.args.get("aspect") or ""
+        aspect = Aspect.from_intent(chosen)
         outcome: dict[str, Any] | None = None
         error = ""
+        understood: dict[str, Any] | None = None
+        if question and not chosen:
+            # As in a real conversation: the Rasa server's NLU decides what the question is about.
+            understood = await asyncio.to_thread(understood_as, console, question)
+            aspect = Aspect.from_intent(understood["intent"]) if understood else Aspect.OVERVIEW
         if question and console.knowledge is None:
             error = "Bảng điều khiển chưa được nối với công cụ tìm kiếm của trợ lý."
         elif question:
             try:
-                outcome = await asyncio.to_thread(try_question, console, question, aspect)
+                nlu_unsure = bool(understood and understood["intent"] == "nlu_fallback")
+                outcome = await asyncio.to_thread(try_question, console, question, aspect, nlu_unsure)
             except CitizenBotError:
                 error = "Công cụ tìm kiếm chưa sẵn sàng. Thử lại sau ít phút."
         return console.render(
             "faq_try.html", user, session, question=question, aspect=aspect, aspects=ASPECTS,
-            outcome=outcome, error=error, field_labels=FIELD_LABELS,
+            outcome=outcome, error=error, field_labels=FIELD_LABELS, chosen=chosen, understood=understood,
+            aspect_names=dict(ASPECTS),
         )  # fmt: skip
 
     @blueprint.get("/faq/export.yml")
@@ -330,13 +339,28 @@ def _read_upload(request: Request, console: Console) -> tuple[list[str], list[Im
     return errors, drafts
 
 
-def try_question(console: Console, question: str, aspect: Aspect) -> dict[str, Any]:
+def understood_as(console: Console, question: str) -> dict[str, Any] | None:
+    """What the Rasa server's NLU makes of the question (intent, confidence), or None if it cannot say."""
+    try:
+        answer = httpx.post(
+            f"{console.rasa_url}/model/parse", json={"text": question},
+            params={"token": console.rasa_token or ""}, timeout=10,
+        )  # fmt: skip
+        intent = answer.json().get("intent") or {} if answer.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError):
+        return None
+    if not isinstance(intent, dict) or not intent.get("name"):
+        return None
+    return {"intent": str(intent["name"]), "confidence": float(intent.get("confidence") or 0.0)}
+
+
+def try_question(console: Console, question: str, aspect: Aspect, nlu_unsure: bool = False) -> dict[str, Any]:
     """The engine's result and the reply plan for a question, timed (blocking: run in a thread)."""
     assert console.knowledge is not None
     engine = console.knowledge.engine
     started = time.perf_counter()
     result = engine.search(question, DEFAULT_POLICY.candidates)
-    plan = plan_turn(Turn(text=question, aspect=aspect), engine, DEFAULT_POLICY)
+    plan = plan_turn(Turn(text=question, aspect=aspect, nlu_unsure=nlu_unsure), engine, DEFAULT_POLICY)
     took = time.perf_counter() - started
     return {
         "result": result,

@@ -18,6 +18,7 @@ from bot.knowledge.index import KnowledgeService
 from bot.knowledge.store import read_faq
 from bot.services.records import CitizenRecords
 from tests.console.conftest import EDITOR, RASA_TOKEN, VIEWER, Lifespan, _names
+from tests.fake_rasa import FakeRasa
 
 KHAI_SINH = "1.001193"
 TAM_TRU = "1.004194"
@@ -321,3 +322,16 @@ async def test_a_draft_from_unanswered_questions_is_saved_but_not_used(
     faq_id = await create(client, editor, draft="1")
     record = console.faq.get(faq_id)
     assert record is not None and not record.active
+
+
+async def test_the_try_box_lets_the_assistants_nlu_decide_what_is_asked(
+    client: httpx.AsyncClient, viewer: str
+) -> None:
+    FakeRasa.parse_intent = {"name": "ask_fee", "confidence": 0.93}
+    page = (await client.get("/console/faq/try", params={"q": "Đăng ký khai sinh có mất lệ phí không?"})).text
+    assert "Trợ lý hiểu là" in page and "Lệ phí (93%)" in page
+    [(path, body)] = [(p, b) for p, b in FakeRasa.received if p.startswith("/model/parse")]
+    assert "token=" in path and body == {"text": "Đăng ký khai sinh có mất lệ phí không?"}
+    FakeRasa.status = 500
+    page = (await client.get("/console/faq/try", params={"q": "Đăng ký khai sinh có mất lệ phí không?"})).text
+    assert "Không hỏi được máy chủ Rasa" in page

@@ -165,7 +165,14 @@ def seconds(value: float | None) -> str:
 
 def console_blueprint(console: Console) -> Blueprint:
     """All console routes under /console, plus its static CSS and JS."""
-    from bot.console import views_faq, views_handoffs, views_insights, views_main, views_tickets
+    from bot.console import (
+        views_aliases,
+        views_faq,
+        views_handoffs,
+        views_insights,
+        views_main,
+        views_tickets,
+    )
 
     blueprint = Blueprint("console", url_prefix=PREFIX)
     views_main.register(blueprint, console)
@@ -173,6 +180,7 @@ def console_blueprint(console: Console) -> Blueprint:
     views_tickets.register(blueprint, console)
     views_faq.register(blueprint, console)
     views_insights.register(blueprint, console)
+    views_aliases.register(blueprint, console)
     blueprint.static("/static", str(HERE / "static"), name="console_static")
     return blueprint
 
@@ -193,6 +201,17 @@ def mount_console(
     app.blueprint(console_blueprint(console))
 
     if knowledge is not None:
+        from bot.console import views_aliases
+        from bot.knowledge.analysis import set_synonyms
+
+        @app.after_server_start
+        async def publish_stored_aliases(app: Sanic) -> None:
+            # Before the FAQ: its questions are analysed with the aliases. Reset when the server stops.
+            await asyncio.to_thread(views_aliases.publish_stored, console)
+
+        @app.after_server_stop
+        async def forget_stored_aliases(app: Sanic) -> None:
+            set_synonyms(None)
 
         @app.after_server_start
         async def publish_stored_faq(app: Sanic) -> None:

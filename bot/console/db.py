@@ -1,6 +1,7 @@
 """The console's tables in the records SQLite file ($CITIZENBOT_DB), beside CitizenRecords' own.
 
-Staff accounts, failed logins, sessions, the audit log and the FAQ entries (versioned).
+Staff accounts, failed logins, sessions, the audit log, the FAQ entries, the aliases and the concept
+rules (the last three versioned).
 One short connection per call, as CitizenRecords does: the services process serves requests from
 one event loop and a few threads.
 """
@@ -33,6 +34,13 @@ CREATE TABLE IF NOT EXISTS console_faq (
     id TEXT PRIMARY KEY, questions TEXT NOT NULL, answer TEXT NOT NULL, procedure_codes TEXT NOT NULL,
     tags TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, version INTEGER NOT NULL DEFAULT 1,
     updated_at TEXT NOT NULL, updated_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS console_aliases (
+    id INTEGER PRIMARY KEY, target TEXT NOT NULL, phrases TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1,
+    version INTEGER NOT NULL DEFAULT 1, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS console_concepts (
+    id INTEGER PRIMARY KEY, search TEXT NOT NULL, when_all TEXT NOT NULL, unless TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1, version INTEGER NOT NULL DEFAULT 1, updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL);
 """
 
 

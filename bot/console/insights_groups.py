@@ -109,6 +109,13 @@ class QuestionGroup:
             params["procedure"] = self.top_candidate
         return f"{prefix}/faq/new?{urlencode(params)}"
 
+    def draft_alias_link(self, prefix: str, target: str = "") -> str:
+        """The alias form pre-filled with the main question and a catalogue phrase (the top candidate)."""
+        params = {"phrase": self.main_question}
+        if target:
+            params["target"] = target
+        return f"{prefix}/aliases/new?{urlencode(params)}"
+
 
 def top_candidate(row: dict[str, Any]) -> str | None:
     """The procedure the assistant ranked first for this question (None when it had none)."""

@@ -8,9 +8,11 @@ text typed without diacritics. Every term exists in two forms: accented ("đăng
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -82,10 +84,27 @@ def query_words(path: str = str(KB_DIR / "query_words.yml")) -> QueryWords:
     return QueryWords(aspect=phrases("aspect"), stop=phrases("stop"))
 
 
+SYNONYMS_FILE = str(KB_DIR / "synonyms.yml")
+AliasPairs = tuple[tuple[tuple[str, ...], str], ...]
+
+
+def aliases(path: str = SYNONYMS_FILE) -> AliasPairs:
+    """(plain syllables of a citizen's phrase, catalogue phrase) pairs, longest phrase first.
+
+    From the synonyms file, unless :func:`set_synonyms` replaced it (the default file only).
+    """
+    override = _override
+    if override is not None and path == SYNONYMS_FILE:
+        return override[0]
+    return _file_aliases(path)
+
+
 @lru_cache(maxsize=2)
-def aliases(path: str = str(KB_DIR / "synonyms.yml")) -> tuple[tuple[tuple[str, ...], str], ...]:
-    """(plain syllables of a citizen's phrase, catalogue phrase) pairs, longest phrase first."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+def _file_aliases(path: str) -> AliasPairs:
+    return _alias_pairs(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+
+
+def _alias_pairs(raw: Mapping[str, Any]) -> AliasPairs:
     pairs = []
     for target, phrases in (raw.get("aliases") or {}).items():
         for phrase in phrases or []:
@@ -106,11 +125,20 @@ class ConceptRule:
     unless: tuple[tuple[str, ...], ...]
 
 
-@lru_cache(maxsize=2)
-def concept_rules(path: str = str(KB_DIR / "synonyms.yml")) -> tuple[ConceptRule, ...]:
-    """The ``concepts`` section of the synonyms file."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+def concept_rules(path: str = SYNONYMS_FILE) -> tuple[ConceptRule, ...]:
+    """The ``concepts`` section of the synonyms file (or of :func:`set_synonyms`' document)."""
+    override = _override
+    if override is not None and path == SYNONYMS_FILE:
+        return override[1]
+    return _file_concept_rules(path)
 
+
+@lru_cache(maxsize=2)
+def _file_concept_rules(path: str) -> tuple[ConceptRule, ...]:
+    return _rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+
+
+def _rules(raw: Mapping[str, Any]) -> tuple[ConceptRule, ...]:
     def phrases(items: list[object]) -> tuple[tuple[str, ...], ...]:
         return tuple(tuple(fold(str(item)).split()) for item in items)
 
@@ -123,6 +151,23 @@ def concept_rules(path: str = str(KB_DIR / "synonyms.yml")) -> tuple[ConceptRule
         for rule in raw.get("concepts") or []
         if rule.get("search") and rule.get("when_all")
     )
+
+
+# A process-wide replacement of the synonyms file: (aliases, concept rules), or None to read the file.
+# One tuple swapped in one assignment, so a question is analysed with either the old or the new set.
+_override: tuple[AliasPairs, tuple[ConceptRule, ...]] | None = None
+
+
+def set_synonyms(document: Mapping[str, Any] | None) -> None:
+    """Use ``document`` (synonyms.yml's shape) instead of the synonyms file; None goes back to the file.
+
+    Process-wide, from the next question analysed on. The staff console calls it after every change to
+    its stored aliases and concept rules.
+    """
+    global _override
+    _override = None if document is None else (_alias_pairs(document), _rules(document))
+    _file_aliases.cache_clear()
+    _file_concept_rules.cache_clear()
 
 
 def _phrase_starts(tokens: list[str], phrase: tuple[str, ...]) -> list[int]:

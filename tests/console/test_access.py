@@ -31,6 +31,13 @@ PAGES = {
     "/console/ratings": "/console/ratings",
     "/console/analytics": "/console/analytics",
     "/console/analytics.csv": "/console/analytics.csv",
+    "/console/aliases": "/console/aliases",
+    "/console/aliases/new": "/console/aliases/new",
+    "/console/aliases/<alias_id:int>": "/console/aliases/1",
+    "/console/aliases/rules/new": "/console/aliases/rules/new",
+    "/console/aliases/rules/<rule_id:int>": "/console/aliases/rules/1",
+    "/console/aliases/export.yml": "/console/aliases/export.yml",
+    "/console/aliases/import": "/console/aliases/import",
 }
 APIS = {"/console/api/summary": "/console/api/summary"}
 # Every state-changing route (POST), with a valid-looking form.
@@ -54,6 +61,25 @@ CHANGES = {
     ),
     "/console/faq/import": ("/console/faq/import", {}),
     "/console/unanswered/dismiss": ("/console/unanswered/dismiss", {"ids": "1", "reason": "spam"}),
+    "/console/aliases/new": ("/console/aliases/new", {"phrases": "làm sổ đỏ mới", "target": "đất đai"}),
+    "/console/aliases/<alias_id:int>": (
+        "/console/aliases/1",
+        {"phrases": "làm sổ đỏ mới", "target": "đất đai", "version": "1"},
+    ),
+    "/console/aliases/<alias_id:int>/active": ("/console/aliases/1/active", {"version": "1", "active": "0"}),
+    "/console/aliases/rules/new": (
+        "/console/aliases/rules/new",
+        {"search": "hộ tịch", "when_all": "sửa, đổi\nngày sinh"},
+    ),
+    "/console/aliases/rules/<rule_id:int>": (
+        "/console/aliases/rules/1",
+        {"search": "hộ tịch", "when_all": "sửa, đổi\nngày sinh", "version": "1"},
+    ),
+    "/console/aliases/rules/<rule_id:int>/active": (
+        "/console/aliases/rules/1/active",
+        {"version": "1", "active": "0"},
+    ),
+    "/console/aliases/import": ("/console/aliases/import", {}),
 }
 LOGOUT = {"/console/logout": ("/console/logout", {})}
 PUBLIC = {"/console/login", "/console/static/<__file_uri__:path>"}

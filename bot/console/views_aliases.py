@@ -36,6 +36,7 @@ from bot.console.alias_store import (
     validate_rule,
 )
 from bot.console.faq_store import split_list
+from bot.console.notices import change_notice, index_error
 from bot.console.security import PREFIX, form_value, guard
 from bot.console.sessions import Session
 from bot.errors import CitizenBotError
@@ -225,7 +226,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
             return missing(user, session)
         return await page(
             kind, user, session, record, record=record, version=record.version,
-            notice=_notice(request), error=_index_error(request),
+            notice=change_notice(request, NOTICES), error=index_error(request),
         )  # fmt: skip
 
     @blueprint.get("/aliases")
@@ -245,7 +246,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
         return console.render(
             "aliases.html", user, session, query=query, shown=shown,
             aliases=[a for a in store.aliases() if kept(a)], rules=[r for r in store.rules() if kept(r)],
-            notice=_notice(request), error=_index_error(request),
+            notice=change_notice(request, NOTICES), error=index_error(request),
         )  # fmt: skip
 
     @blueprint.get("/aliases/new")
@@ -412,28 +413,3 @@ def _url(kind: str, row_id: int) -> str:
 def _label(record: AliasRecord | RuleRecord) -> str:
     """The audit log's target: the row id and its catalogue phrase."""
     return f"{record.id}: {record.target if isinstance(record, AliasRecord) else record.search}"
-
-
-def _notice(request: Request) -> str:
-    notice = NOTICES.get(request.args.get("ok", ""), "")
-    if notice and request.args.get("ok") == "import":
-        notice += (
-            f" Thêm mới {request.args.get('created', '0')}, cập nhật {request.args.get('changed', '0')},"
-            f" giữ nguyên {request.args.get('same', '0')}."
-        )
-    if notice and request.args.get("took"):
-        try:
-            shown = f"{float(request.args.get('took') or 0):.2f}".replace(".", ",")
-        except ValueError:
-            return notice
-        notice += f" Trợ lý dùng nội dung mới từ câu hỏi tiếp theo (cập nhật mất {shown} giây)."
-    return notice
-
-
-def _index_error(request: Request) -> str:
-    if request.args.get("index") == "failed":
-        return (
-            "Đã lưu, nhưng chưa cập nhật được công cụ tìm kiếm; "
-            "trợ lý sẽ dùng nội dung mới khi khởi động lại."
-        )
-    return ""

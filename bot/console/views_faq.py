@@ -35,6 +35,7 @@ from bot.console.faq_store import (
     to_yaml,
     validate,
 )
+from bot.console.notices import change_notice, index_error
 from bot.console.security import PREFIX, form_value, guard
 from bot.console.sessions import Session
 from bot.errors import CitizenBotError
@@ -147,7 +148,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
         ]
         return console.render(
             "faq_list.html", user, session, rows=rows, query=query, shown=shown,
-            notice=_notice(request), error=_index_error(request),
+            notice=change_notice(request, NOTICES), error=index_error(request),
         )  # fmt: skip
 
     @blueprint.get("/faq/new")
@@ -188,7 +189,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
             return missing(user, session)
         return edit_page(
             user, session, form_fields(record), record=record, version=record.version,
-            notice=_notice(request), error=_index_error(request),
+            notice=change_notice(request, NOTICES), error=index_error(request),
         )  # fmt: skip
 
     @blueprint.post("/faq/<faq_id:slug>")
@@ -403,37 +404,3 @@ def _names(console: Console, codes: str) -> list[tuple[str, str]]:
     except CitizenBotError:
         return []
     return [(code, catalogue.get(code, "— không có trong danh mục —")) for code in split_words(codes)]
-
-
-def _notice(request: Request) -> str:
-    """The confirmation after a redirect, with the time the search engine took to take the change."""
-    notice = NOTICES.get(request.args.get("ok", ""), "")
-    if notice and request.args.get("ok") == "import":
-        notice += (
-            f" Thêm mới {_int(request, 'created')}, cập nhật {_int(request, 'changed')},"
-            f" giữ nguyên {_int(request, 'same')}."
-        )
-    took = request.args.get("took")
-    if notice and took:
-        try:
-            shown = f"{float(took):.2f}".replace(".", ",")
-        except ValueError:
-            return notice
-        notice += f" Trợ lý dùng nội dung mới từ câu hỏi tiếp theo (cập nhật chỉ mục mất {shown} giây)."
-    return notice
-
-
-def _index_error(request: Request) -> str:
-    if request.args.get("index") == "failed":
-        return (
-            "Đã lưu, nhưng chưa cập nhật được công cụ tìm kiếm; "
-            "trợ lý sẽ dùng nội dung mới khi khởi động lại."
-        )
-    return ""
-
-
-def _int(request: Request, name: str) -> int:
-    try:
-        return int(request.args.get(name) or 0)
-    except ValueError:
-        return 0

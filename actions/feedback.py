@@ -107,6 +107,7 @@ class ActionSubmitFeedback(Action):
             tracker.get_slot("procedure_code"),
             str(contact) if consent else None,
             consent,
+            reply_to=tracker.sender_id if consent else None,
         )
         dispatcher.utter_message(response="utter_feedback_received", ticket=ticket)
         return cleared

@@ -66,6 +66,17 @@ END;
 CREATE TABLE IF NOT EXISTS unanswered_reviews (
     question_id INTEGER PRIMARY KEY, reason TEXT NOT NULL, reviewed_at TEXT NOT NULL,
     reviewed_by TEXT NOT NULL);
+-- With the citizen's consent only: the conversation a ticket came from, so staff can reply there.
+CREATE TABLE IF NOT EXISTS feedback_conversations (ticket_id INTEGER PRIMARY KEY, sender_id TEXT NOT NULL);
+-- Staff replies to a ticket's author (console); the widget's copy is a staff_messages row with request_id 0.
+CREATE TABLE IF NOT EXISTS feedback_replies (
+    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, created_at TEXT NOT NULL, author TEXT NOT NULL,
+    staff TEXT NOT NULL, text TEXT NOT NULL, staff_message_id INTEGER);
+CREATE INDEX IF NOT EXISTS feedback_replies_by_ticket ON feedback_replies (ticket_id, id);
+CREATE TRIGGER IF NOT EXISTS feedback_reply_link_follows_ticket AFTER DELETE ON feedback_tickets BEGIN
+    DELETE FROM feedback_conversations WHERE ticket_id = OLD.id;
+    DELETE FROM feedback_replies WHERE ticket_id = OLD.id;
+END;
 CREATE TRIGGER IF NOT EXISTS unanswered_review_follows_question AFTER DELETE ON unanswered_questions BEGIN
     DELETE FROM unanswered_reviews WHERE question_id = OLD.id;
 END;
@@ -184,9 +195,19 @@ class CitizenRecords:
 
     # ---- feedback and complaints ----
     def create_feedback(
-        self, sender_id: str, content: str, procedure_code: str | None, contact: str | None, consent: bool
+        self,
+        sender_id: str,
+        content: str,
+        procedure_code: str | None,
+        contact: str | None,
+        consent: bool,
+        reply_to: str | None = None,
     ) -> str:
-        """Store a feedback ticket and return its number (PA-yymmdd-NNNN). Contact kept only with consent."""
+        """Store a feedback ticket and return its number (PA-yymmdd-NNNN). Contact kept only with consent.
+
+        ``reply_to`` (the conversation's sender id, so staff can answer there) is likewise kept only with
+        consent; otherwise the salted hash stays the ticket's only link to the conversation.
+        """
         now = _now()
         with self._connect() as db:
             cursor = db.execute(
@@ -197,6 +218,11 @@ class CitizenRecords:
             )  # fmt: skip
             ticket = f"PA-{now:%y%m%d}-{cursor.lastrowid:04d}"
             db.execute("UPDATE feedback_tickets SET ticket = ? WHERE id = ?", (ticket, cursor.lastrowid))
+            if consent and reply_to:
+                db.execute(
+                    "INSERT INTO feedback_conversations (ticket_id, sender_id) VALUES (?, ?)",
+                    (cursor.lastrowid, reply_to),
+                )
         return ticket
 
     def feedback(self, ticket: str) -> dict[str, Any] | None:
@@ -279,6 +305,52 @@ class CitizenRecords:
             db.row_factory = sqlite3.Row
             rows = db.execute(
                 "SELECT id, created_at, author, text FROM feedback_notes WHERE ticket_id = ? ORDER BY id",
+                (ticket_id,),
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    def feedback_sender(self, ticket_id: int) -> str | None:
+        """The conversation to reply in: only for a consented ticket that kept it, else None."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT c.sender_id FROM feedback_conversations c"
+                " JOIN feedback_tickets t ON t.id = c.ticket_id WHERE c.ticket_id = ? AND t.consent = 1",
+                (ticket_id,),
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def add_feedback_reply(self, ticket_id: int, author: str, staff: str, text: str) -> dict[str, Any] | None:
+        """Keep a reply to a consented ticket's author, and a copy for the widget (staff_messages, request 0).
+
+        ``author`` is the staff username (for the console), ``staff`` the name the citizen sees. None when
+        the ticket does not exist or has no conversation to reply in.
+        """
+        sender_id = self.feedback_sender(ticket_id)
+        if sender_id is None:
+            return None
+        created = _now().isoformat()
+        with self._connect() as db:
+            message = db.execute(
+                "INSERT INTO staff_messages (created_at, request_id, sender_id, staff, text)"
+                " VALUES (?, 0, ?, ?, ?)",
+                (created, sender_id, staff, text),
+            )
+            cursor = db.execute(
+                "INSERT INTO feedback_replies (ticket_id, created_at, author, staff, text, staff_message_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (ticket_id, created, author, staff, text, message.lastrowid),
+            )
+        return {"id": int(cursor.lastrowid or 0), "ticket_id": ticket_id, "created_at": created,
+                "author": author, "staff": staff, "text": text,
+                "staff_message_id": int(message.lastrowid or 0)}  # fmt: skip
+
+    def feedback_replies(self, ticket_id: int) -> list[dict[str, Any]]:
+        """Replies sent to a ticket's author, oldest first."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(
+                "SELECT id, created_at, author, staff, text FROM feedback_replies WHERE ticket_id = ?"
+                " ORDER BY id",
                 (ticket_id,),
             ).fetchall()
         return [dict(row) for row in rows]

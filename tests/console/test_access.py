@@ -47,6 +47,7 @@ CHANGES = {
     "/console/tickets/<ticket_id:int>/status": ("/console/tickets/1/status", {"status": "closed"}),
     "/console/tickets/<ticket_id:int>/assignee": ("/console/tickets/1/assignee", {"assignee": "editor1"}),
     "/console/tickets/<ticket_id:int>/notes": ("/console/tickets/1/notes", {"text": "ghi chú"}),
+    "/console/tickets/<ticket_id:int>/reply": ("/console/tickets/1/reply", {"text": "Chào anh/chị"}),
     "/console/faq/new": (
         "/console/faq/new",
         {"questions": "Câu hỏi?", "answer": "Trả lời.", "procedure_codes": "1.001193"},

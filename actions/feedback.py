@@ -113,6 +113,16 @@ class ActionSubmitFeedback(Action):
         return cleared
 
 
+def rated_question(tracker: Tracker) -> str | None:
+    """The citizen's last typed question before the rating (button payloads and the rating itself skipped)."""
+    users = [event for event in tracker.events if event.get("event") == "user"]
+    for event in reversed(users[:-1]):  # the last user event is the rating
+        text = str(event.get("text") or "").strip()
+        if text and not text.startswith("/"):
+            return text
+    return None
+
+
 class ActionRateAnswer(Action):
     """Stores a 👍 / 👎 on the last answer; a 👎 offers rephrasing or a civil servant."""
 
@@ -129,7 +139,7 @@ class ActionRateAnswer(Action):
             text = (tracker.latest_message or {}).get("text") or ""
             rating = "down" if form_inputs.is_negative_rating(text) else "up"
         application().records.record_rating(
-            tracker.sender_id, tracker.get_slot("procedure_code"), rating == "up"
+            tracker.sender_id, tracker.get_slot("procedure_code"), rating == "up", rated_question(tracker)
         )
         dispatcher.utter_message(response=f"utter_thanks_rating_{rating}")
         return []

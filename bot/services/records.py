@@ -113,6 +113,9 @@ class CitizenRecords:
         self._lock = threading.Lock()
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(answer_ratings)")}
+            if "question" not in columns:  # a store made before ratings kept their question
+                db.execute("ALTER TABLE answer_ratings ADD COLUMN question TEXT")
             row = db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
@@ -356,14 +359,17 @@ class CitizenRecords:
         return [dict(row) for row in rows]
 
     # ---- satisfaction ----
-    def record_rating(self, sender_id: str, procedure_code: str | None, helpful: bool) -> None:
-        """Store a 👍 / 👎 on the answer just given."""
+    def record_rating(
+        self, sender_id: str, procedure_code: str | None, helpful: bool, question: str | None = None
+    ) -> None:
+        """Store a 👍 / 👎 on the answer just given, with the question it answered (redacted) for staff."""
         with self._connect() as db:
             db.execute(
-                "INSERT INTO answer_ratings (created_at, conversation, procedure_code, rating)"
-                " VALUES (?, ?, ?, ?)",
-                (_now().isoformat(), self.conversation_key(sender_id), procedure_code, 1 if helpful else -1),
-            )
+                "INSERT INTO answer_ratings (created_at, conversation, procedure_code, rating, question)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (_now().isoformat(), self.conversation_key(sender_id), procedure_code, 1 if helpful else -1,
+                 redact(question)[:500] if question else None),
+            )  # fmt: skip
 
     def rating_summary(self) -> dict[str, int]:
         """How many answers were rated helpful and unhelpful."""
@@ -380,7 +386,7 @@ class CitizenRecords:
         with self._connect() as db:
             db.row_factory = sqlite3.Row
             rows = db.execute(
-                "SELECT id, created_at, conversation, procedure_code, rating FROM answer_ratings"
+                "SELECT id, created_at, conversation, procedure_code, rating, question FROM answer_ratings"
                 f" WHERE {where} ORDER BY rating ASC, id DESC LIMIT ?",
                 (*args, limit),
             ).fetchall()

@@ -181,7 +181,7 @@ async def test_ratings_show_thumbs_down_first_with_the_conversation(
     client: httpx.AsyncClient, viewer: str, records: CitizenRecords
 ) -> None:
     records.record_rating("web-1", "1.001193", True)
-    records.record_rating("zalo:2", "2.002000", False)
+    records.record_rating("zalo:2", "2.002000", False, "đăng ký <b>xe</b> máy ở đâu, gọi 0912345678")
     records.record_rating("web-3", None, True)
     assert [row["rating"] for row in records.ratings()] == [-1, 1, 1]
     page = (await client.get("/console/ratings")).text
@@ -189,6 +189,7 @@ async def test_ratings_show_thumbs_down_first_with_the_conversation(
     assert rows == ["👎 Chưa đúng ý", "👍 Hữu ích", "👍 Hữu ích"]
     assert records.conversation_key("zalo:2") in page and "zalo:2" not in page
     assert page.index("mã 2.002000") < page.index("mã 1.001193")
+    assert "đăng ký &lt;b&gt;xe&lt;/b&gt; máy ở đâu, gọi [số điện thoại]" in page  # the rated question
 
 
 # ---- analytics ----

@@ -82,10 +82,16 @@ async def test_feedback_with_consent_is_stored_with_a_ticket(dispatcher, domain)
 async def test_ratings_from_buttons_and_from_words(dispatcher, domain) -> None:
     up = make_tracker("/rate_answer", "rate_answer", slots={"procedure_code": "1.001193"},
                       entities=[{"entity": "rating", "value": "up"}])  # fmt: skip
-    down = make_tracker("câu trả lời không hữu ích", "rate_answer", slots={"procedure_code": "1.001193"})
+    asked = [{"event": "user", "text": "lệ phí khai sinh, sđt 0912345678"}, {"event": "bot", "text": "…"},
+             {"event": "user", "text": '/ask_documents{"procedure_code": "1.001193"}'}]  # fmt: skip
+    down = make_tracker("câu trả lời không hữu ích", "rate_answer", slots={"procedure_code": "1.001193"},
+                        events=asked)  # fmt: skip
     await ActionRateAnswer().run(dispatcher, up, domain)
     await ActionRateAnswer().run(dispatcher, down, domain)
     assert application().records.rating_summary() == {"helpful": 1, "unhelpful": 1}
+    # The 👎 keeps the question it answered, redacted, for staff; a button payload is not a question.
+    [unhelpful, helpful] = application().records.ratings()
+    assert unhelpful["question"] == "lệ phí khai sinh, sđt [số điện thoại]" and helpful["question"] is None
     assert [m["response"] for m in dispatcher.messages] == [
         "utter_thanks_rating_up",
         "utter_thanks_rating_down",

@@ -7,8 +7,10 @@ RASA=.venv/rasa/bin/rasa
 MODEL=models/citizenbot.tar.gz
 step() { echo; echo "=== $* ==="; }
 
-step "lint (ruff)"
+step "lint (ruff, format check, mypy: the same as make lint)"
 .venv/services/bin/ruff check .
+.venv/services/bin/ruff format --check .
+.venv/services/bin/mypy
 
 step "Rasa data validation"
 $RASA data validate --data nlu_data --domain domain.yml --config config.yml --quiet

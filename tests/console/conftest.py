@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -67,15 +68,22 @@ class Lifespan:
         await self.task
 
 
-@pytest.fixture
-def console_app(records: CitizenRecords, rasa: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Sanic, Console]:
+def make_console_app(
+    records: CitizenRecords, rasa: str, monkeypatch: pytest.MonkeyPatch, knowledge: Any = None
+) -> tuple[Sanic, Console]:
+    """An app with the console mounted (and the knowledge service, when given) and the two test accounts."""
     # Sanic rewrites some of its methods at each app's start-up; test mode lets many apps start in one run.
     monkeypatch.setattr(Sanic, "test_mode", True)
     app = Sanic(f"console_test_{next(_names)}", configure_logging=False)
-    console = mount_console(app, records, rasa, RASA_TOKEN)
+    console = mount_console(app, records, rasa, RASA_TOKEN, knowledge)
     console.accounts.add(*EDITOR, "editor", "Nguyễn Văn A")
     console.accounts.add(*VIEWER, "viewer", "Trần Thị B")
     return app, console
+
+
+@pytest.fixture
+def console_app(records: CitizenRecords, rasa: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Sanic, Console]:
+    return make_console_app(records, rasa, monkeypatch)
 
 
 @pytest.fixture

@@ -15,13 +15,13 @@ import pytest
 import yaml
 from sanic import Sanic
 
-from bot.console import Console, mount_console
+from bot.console import Console
 from bot.console.alias_store import SynonymStore
 from bot.knowledge import analysis
 from bot.knowledge.index import KnowledgeService
 from bot.knowledge.store import read_faq
 from bot.services.records import CitizenRecords
-from tests.console.conftest import EDITOR, RASA_TOKEN, VIEWER, _names
+from tests.console.conftest import make_console_app
 
 KET_HON = "1.000894"  # Thủ tục đăng ký kết hôn
 QUESTION = "thủ tục về chuyện trăm năm của hai đứa"
@@ -53,12 +53,7 @@ def console_app(
     records: CitizenRecords, rasa: str, monkeypatch: pytest.MonkeyPatch, knowledge: KnowledgeService
 ) -> tuple[Sanic, Console]:
     """The conftest's app, wired to the knowledge service as the services process wires it."""
-    monkeypatch.setattr(Sanic, "test_mode", True)
-    app = Sanic(f"console_alias_test_{next(_names)}", configure_logging=False)
-    console = mount_console(app, records, rasa, RASA_TOKEN, knowledge)
-    console.accounts.add(*EDITOR, "editor", "Nguyễn Văn A")
-    console.accounts.add(*VIEWER, "viewer", "Trần Thị B")
-    return app, console
+    return make_console_app(records, rasa, monkeypatch, knowledge)
 
 
 def store(console: Console) -> SynonymStore:

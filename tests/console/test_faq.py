@@ -12,12 +12,12 @@ import pytest
 import yaml
 from sanic import Sanic
 
-from bot.console import Console, mount_console
+from bot.console import Console
 from bot.console.faq_store import FaqDraft
 from bot.knowledge.index import KnowledgeService
 from bot.knowledge.store import read_faq
 from bot.services.records import CitizenRecords
-from tests.console.conftest import EDITOR, RASA_TOKEN, VIEWER, Lifespan, _names
+from tests.console.conftest import Lifespan, make_console_app
 from tests.fake_rasa import FakeRasa
 
 KHAI_SINH = "1.001193"
@@ -41,12 +41,7 @@ def console_app(
     records: CitizenRecords, rasa: str, monkeypatch: pytest.MonkeyPatch, knowledge: KnowledgeService
 ) -> tuple[Sanic, Console]:
     """The conftest's app, but wired to the knowledge service as the services process wires it."""
-    monkeypatch.setattr(Sanic, "test_mode", True)
-    app = Sanic(f"console_faq_test_{next(_names)}", configure_logging=False)
-    console = mount_console(app, records, rasa, RASA_TOKEN, knowledge)
-    console.accounts.add(*EDITOR, "editor", "Nguyễn Văn A")
-    console.accounts.add(*VIEWER, "viewer", "Trần Thị B")
-    return app, console
+    return make_console_app(records, rasa, monkeypatch, knowledge)
 
 
 def entry_form(csrf: str, **fields: str) -> dict[str, str]:

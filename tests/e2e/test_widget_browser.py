@@ -208,6 +208,8 @@ def test_stored_html_like_text_is_shown_as_text_and_the_history_is_capped(page: 
         {"k": "bot", "t": hostile, "b": [{"t": "<b>nút</b>", "p": "/greet"}]},
     ]
     history = {"v": 1, "sender": sender, "open": True, "handoff": False, "after": 0, "messages": messages}
+    # The greeting's reply must be in before the history is replaced: arriving later, it would save over it.
+    expect(page.locator(".cw-bot").first).to_be_visible(timeout=30_000)
     page.evaluate(
         "([key, value]) => window.sessionStorage.setItem(key, JSON.stringify(value))", [HISTORY_KEY, history]
     )

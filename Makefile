@@ -15,10 +15,10 @@ INDEX := var/index/manifest.json
 # The same list the index manifest's hash reads (bot/knowledge/inputs.py): one place to name an input.
 KB_INPUTS := $(wildcard $(shell grep -v '^\#' bot/knowledge/index_inputs.txt))
 
-.PHONY: help setup kb run train test lint eval bench clean
+.PHONY: help setup kb run run-cluster train test lint eval bench bench-load clean
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 setup: $(RASA_ENV)/.installed $(SERVICES_ENV)/.installed  ## Create both virtual environments (idempotent)
 
@@ -37,15 +37,20 @@ $(INDEX): $(SERVICES_ENV)/.installed $(KB_INPUTS)
 train: $(MODEL)  ## Train the Rasa model (only when its inputs changed)
 
 $(MODEL): $(RASA_ENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --data nlu_data --domain domain.yml --config config.yml --out models \
-		--fixed-model-name citizenbot --quiet
+	$(PY_RASA) -m bot.train_model --data nlu_data --domain domain.yml --config config.yml --out models \
+		--fixed-model-name citizenbot
 	@touch $(MODEL)
 
 run: setup kb train  ## Set up, train if needed, start the assistant on localhost
 	scripts/run.sh
 
+run-cluster: setup kb train  ## Two Rasa servers + two services processes behind nginx, on PostgreSQL and Redis
+	@scripts/setup_debian_package.sh /usr/sbin/nginx nginx "make run-cluster"
+	$(PY_SERVICES) -m bot.cluster $(if $(DEMO),--demo)
+
 test: setup kb train  ## Everything CI runs: lint, data validation, unit, conversation and end-to-end tests
-	@scripts/setup_browser.sh  # only the tests need a browser, never `make run`
+	@scripts/setup_debian_package.sh /usr/bin/chromium chromium "the browser tests"  # never `make run`
+	@scripts/setup_debian_package.sh /usr/sbin/nginx nginx "the cluster tests"
 	scripts/test.sh
 
 lint:  $(SERVICES_ENV)/.installed  ## ruff and mypy
@@ -65,6 +70,10 @@ eval: setup kb train  ## Quality figures: held-out NLU, test stories, citations 
 
 bench: setup kb train  ## Speed figures: REST latency, start time, memory
 	$(PY_SERVICES) -m bot.bench
+
+bench-load: setup kb train  ## Load figures: 32 citizens × 60 s, one process and the cluster, per-stage profile
+	@scripts/setup_debian_package.sh /usr/sbin/nginx nginx "make bench-load"
+	$(PY_SERVICES) -m bot.load_bench $(LOAD_ARGS)
 
 clean:  ## Remove the trained model, results and runtime data (not the environments)
 	rm -rf models results var

@@ -9,7 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import tell_not_saved
 from actions.form_attempts import checked_answer
+from bot.errors import StoreUnavailable
 from bot.services import form_inputs
 from bot.services.application import application
 
@@ -101,14 +103,18 @@ class ActionSubmitFeedback(Action):
             return cleared
         contact = tracker.get_slot("feedback_contact")
         consent = bool(tracker.get_slot("feedback_consent")) and contact not in (None, form_inputs.NO_CONTACT)
-        ticket = application().records.create_feedback(
-            tracker.sender_id,
-            str(tracker.get_slot("feedback_content") or ""),
-            tracker.get_slot("procedure_code"),
-            str(contact) if consent else None,
-            consent,
-            reply_to=tracker.sender_id if consent else None,
-        )
+        try:
+            ticket = application().records.create_feedback(
+                tracker.sender_id,
+                str(tracker.get_slot("feedback_content") or ""),
+                tracker.get_slot("procedure_code"),
+                str(contact) if consent else None,
+                consent,
+                reply_to=tracker.sender_id if consent else None,
+            )
+        except StoreUnavailable as error:
+            tell_not_saved(dispatcher, error)
+            return cleared
         dispatcher.utter_message(response="utter_feedback_received", ticket=ticket)
         return cleared
 
@@ -138,8 +144,12 @@ class ActionRateAnswer(Action):
         if rating not in ("up", "down"):
             text = (tracker.latest_message or {}).get("text") or ""
             rating = "down" if form_inputs.is_negative_rating(text) else "up"
-        application().records.record_rating(
-            tracker.sender_id, tracker.get_slot("procedure_code"), rating == "up", rated_question(tracker)
-        )
+        try:
+            application().records.record_rating(
+                tracker.sender_id, tracker.get_slot("procedure_code"), rating == "up", rated_question(tracker)
+            )
+        except StoreUnavailable as error:
+            tell_not_saved(dispatcher, error)
+            return []
         dispatcher.utter_message(response=f"utter_thanks_rating_{rating}")
         return []

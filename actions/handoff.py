@@ -18,10 +18,10 @@ from actions.common import (
     FAILURES_BEFORE_OFFERING_HUMAN,
     HUMAN_BUTTON,
     failure_events,
+    keep_unanswered,
     queue_handoff,
 )
 from actions.procedure import answer_procedure
-from bot.services.application import application
 from bot.services.form_inputs import asks_for_a_person
 from bot.services.procedure_answers import Aspect
 
@@ -83,7 +83,7 @@ class ActionFallback(Action):
         )
         if answered is not None:
             return answered
-        application().records.record_unanswered(
+        keep_unanswered(
             tracker.sender_id,
             str(message.get("text") or ""),
             reason="nlu_fallback",

@@ -13,7 +13,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import FAILURES_BEFORE_HANDOFF, HUMAN_BUTTON, failure_events, queue_handoff
+from actions.common import (
+    FAILURES_BEFORE_HANDOFF,
+    HUMAN_BUTTON,
+    failure_events,
+    keep_unanswered,
+    queue_handoff,
+)
 from bot.errors import CitizenBotError
 from bot.knowledge.model import Procedure
 from bot.services.application import application
@@ -54,7 +60,7 @@ def _record(tracker: Tracker, plan: ReplyPlan) -> None:
     if plan.record_reason is None:
         return
     message = tracker.latest_message or {}
-    application().records.record_unanswered(
+    keep_unanswered(
         tracker.sender_id,
         str(message.get("text") or ""),
         reason=plan.record_reason,

@@ -110,9 +110,9 @@ def _kb_eval(args: argparse.Namespace) -> int:
 def _dossiers_load(args: argparse.Namespace) -> int:
     from bot.services.dossier_status import SQLiteStatusProvider
 
-    provider = SQLiteStatusProvider(args.db, seed=None) if args.db else SQLiteStatusProvider(seed=None)
+    provider = SQLiteStatusProvider(args.db)
     count = provider.load_csv(args.file)
-    print(f"loaded {count} dossiers into {provider.path} (phone numbers kept as their last 4 digits)")
+    print(f"loaded {count} dossiers into {provider.where} (phone numbers kept as their last 4 digits)")
     return 0
 
 
@@ -178,11 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = dossier_commands.add_parser(
         "load",
         help="load a one-stop system export (CSV: code, procedure_name, status, received_on, due_on, "
-        "current_agency, phone)",
+        "current_agency, phone); the demo dossiers, if any, are removed first",
     )
     sub.add_argument("file", type=Path)
     sub.add_argument(
-        "--db", type=Path, default=None, help="SQLite file (default $CITIZENBOT_DB or var/citizenbot.db)"
+        "--db",
+        type=Path,
+        default=None,
+        help="SQLite file (default $CITIZENBOT_DB or var/citizenbot.db; $CITIZENBOT_DATABASE_URL wins)",
     )
     sub.set_defaults(handler=_dossiers_load)
     sub = commands.add_parser(
@@ -223,11 +226,11 @@ def _staff_add(args: argparse.Namespace) -> int:
         if password != getpass.getpass("Nhập lại mật khẩu: "):
             print("citizenbot: hai mật khẩu không khớp", file=sys.stderr)
             return 2
-    database = ConsoleDatabase(CitizenRecords(args.db).path)
+    database = ConsoleDatabase(CitizenRecords(args.db).database)
     user = StaffAccounts(database).add(args.username, password, args.role, args.name)
     after = {"role": user.role, "name": user.display_name}
     AuditLog(database).record(f"cli:{getpass.getuser()}", "staff.add", user.username, after=after)
-    print(f"created {user.role} account {user.username} in {database.path}")
+    print(f"created {user.role} account {user.username} in {database.description}")
     return 0
 
 

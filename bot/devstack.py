@@ -124,7 +124,7 @@ def running_stack(
     logs = [workdir / "services.log", workdir / "rasa.log"]
     services = subprocess.Popen(
         [str(ROOT / ".venv/services/bin/python"), "-m", "bot.services.server", "--port", str(actions_port),
-         "--rasa-url", f"http://127.0.0.1:{rasa_port}"],
+         "--rasa-url", f"http://127.0.0.1:{rasa_port}", "--demo"],
         cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     rasa = subprocess.Popen(

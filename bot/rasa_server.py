@@ -9,7 +9,9 @@ that any local user can read in ``ps``. The settings it fills in:
 - endpoints.yml's ${…} variables ($CITIZENBOT_ACTION_TOKEN, $CITIZENBOT_ACTIONS_URL, $CITIZENBOT_TRACKER_DB),
   filled into a private copy that lives as long as the server (Rasa 3.6 does not expand them there);
 - $SANIC_REQUEST_MAX_SIZE: bodies above it get 413 before they are read;
-- log records are redacted before any handler sees them.
+- log records are redacted before any handler sees them;
+- a failing action server gets the citizen a "temporarily unavailable" line (bot/action_outage.py), and
+  $CITIZENBOT_PROFILE_DIR turns on per-stage timings (bot/stage_profile.py).
 """
 
 from __future__ import annotations
@@ -117,8 +119,14 @@ def main(argv: list[str] | None = None) -> None:
     args.endpoints = str(resolved_endpoints(Path(args.endpoints)))
     sys.argv = rasa_arguments(args, origins, read_token(RASA_API))
 
-    from rasa.__main__ import main as rasa_main  # after the environment is set: Rasa reads it on import
+    # Rasa is imported only now: it reads the environment set above on import.
+    from rasa.__main__ import main as rasa_main
 
+    from bot import action_outage, rasa_speedups, stage_profile
+
+    action_outage.install()
+    rasa_speedups.install()
+    stage_profile.install()
     rasa_main()
 
 

@@ -35,7 +35,7 @@ trap stop INT TERM EXIT
 export CITIZENBOT_ACTIONS_URL="http://127.0.0.1:${ACTIONS_PORT}/webhook"
 
 PYTHONPATH="$PWD" .venv/services/bin/python -m bot.services.server --port "$ACTIONS_PORT" \
-  --rasa-url "http://localhost:${RASA_PORT}" >var/log/services.log 2>&1 &
+  --rasa-url "http://localhost:${RASA_PORT}" $([ "${DEMO:-}" = 1 ] && echo --demo) >var/log/services.log 2>&1 &
 pids+=($!)
 # Browsers may call Rasa from province.yml's web.allowed_origins and from the demo portal served below.
 PYTHONPATH="$PWD" .venv/rasa/bin/python -m bot.rasa_server --model "$MODEL" --port "$RASA_PORT" \

@@ -24,5 +24,5 @@ $RASA test core --model "$MODEL" --stories tests/stories --out results/stories \
   --fail-on-prediction-errors --quiet
 echo "all test stories passed"
 
-step "unit and end-to-end tests, services environment (Python 3.11)"
-.venv/services/bin/python -m pytest -q tests/unit tests/services tests/console tests/e2e
+step "unit, end-to-end and cluster tests (PostgreSQL, Redis, nginx), services environment (Python 3.11)"
+.venv/services/bin/python -m pytest -q tests/unit tests/services tests/console tests/e2e tests/cluster

@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.console.db import ConsoleDatabase, utcnow
-from bot.errors import CitizenBotError
+from bot.errors import CitizenBotError, StoreConflict
 
 ROLES = ("editor", "viewer")
 MAX_FAILURES = 5
@@ -74,14 +74,17 @@ class StaffAccounts:
         if len(password) < MIN_PASSWORD_CHARS:
             raise AccountError(f"mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự")
         name = " ".join((display_name or username).split())[:80] or username
-        with self.database.connect() as db:
-            if db.execute("SELECT 1 FROM console_users WHERE username = ?", (username,)).fetchone():
-                raise AccountError(f"đã có tài khoản {username}")
-            db.execute(
-                "INSERT INTO console_users (username, display_name, role, password_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (username, name, role, _hasher.hash(password), utcnow().isoformat()),
-            )
+        try:
+            with self.database.connect() as db:
+                if db.execute("SELECT 1 FROM console_users WHERE username = ?", (username,)).fetchone():
+                    raise AccountError(f"đã có tài khoản {username}")
+                db.execute(
+                    "INSERT INTO console_users (username, display_name, role, password_hash, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (username, name, role, _hasher.hash(password), utcnow().isoformat()),
+                )
+        except StoreConflict as error:  # another process created it between the check and the insert
+            raise AccountError(f"đã có tài khoản {username}") from error
         return StaffUser(username, name, role)
 
     def get(self, username: str) -> StaffUser | None:

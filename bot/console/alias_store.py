@@ -7,6 +7,7 @@ phrases in the question and no ``unless`` phrase does. The tables ``console_alia
 both are empty; from then on the store is the truth and :meth:`SynonymStore.document` (the active rows,
 in the file's shape) is what the query analysis uses and what the export writes. Every change raises the
 row's ``version``; a save naming an older version raises :class:`VersionConflict`.
+The check and the write share one exclusive transaction (two processes may share the database).
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ class SynonymStore:
     def seed(self, document: Mapping[str, Any]) -> int:
         """Fill both tables from a synonyms.yml document when both are empty; how many rows were added."""
         aliases, rules = drafts_of(document)
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             if any(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES):
                 return 0
             for draft in aliases:
@@ -275,7 +276,7 @@ class SynonymStore:
 
     def create_alias(self, draft: AliasDraft, actor: str) -> AliasRecord:
         """Insert a new alias at version 1."""
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             return _fetch(
                 db,
                 "console_aliases",
@@ -285,7 +286,7 @@ class SynonymStore:
 
     def create_rule(self, draft: RuleDraft, actor: str) -> RuleRecord:
         """Insert a new concept rule at version 1."""
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             return _fetch(
                 db,
                 "console_concepts",
@@ -313,7 +314,7 @@ class SynonymStore:
         """Create or update (matched by catalogue phrase / search phrase) in one transaction."""
         alias_report: ImportReport[AliasRecord] = ImportReport()
         rule_report: ImportReport[RuleRecord] = ImportReport()
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             for draft in aliases:
                 self._merge(
                     db, "console_aliases", _alias, "target", draft, _alias_columns, alias_report, actor
@@ -346,7 +347,7 @@ class SynonymStore:
         self, table: str, read: Callable[[Any], Record], row_id: int, columns: dict[str, Any], expected: int,
         actor: str,
     ) -> tuple[Record, Record]:  # fmt: skip
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             before = _fetch(db, table, read, row_id)
             if before.version != expected:
                 raise VersionConflict(before)

@@ -59,8 +59,8 @@ class Console:
         rasa_token: str | None,
         knowledge: KnowledgeService | None = None,
     ) -> Console:
-        """The console over the records store's SQLite file (its own tables beside the records')."""
-        database = ConsoleDatabase(records.path)
+        """The console over the records store's database (its own tables beside the records')."""
+        database = ConsoleDatabase(records.database)
         faq = FaqStore(database)
         faq.seed(read_faq())
         return cls(

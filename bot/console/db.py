@@ -1,20 +1,19 @@
-"""The console's tables in the records SQLite file ($CITIZENBOT_DB), beside CitizenRecords' own.
+"""The console's tables in the records store's database, beside CitizenRecords' own.
 
-Staff accounts, failed logins, sessions, the audit log, the FAQ entries, the aliases and the concept
-rules (the last three versioned).
+That is the SQLite file $CITIZENBOT_DB, or PostgreSQL when $CITIZENBOT_DATABASE_URL names one
+(bot/store_database.py). Staff accounts, failed logins, sessions, the audit log, the FAQ entries, the
+aliases and the concept rules (the last three versioned).
 One short connection per call, as CitizenRecords does: the services process serves requests from
 one event loop and a few threads.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.sqlite_file import transaction
+from bot.store_database import StoreConnection, StoreDatabase, open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS console_users (
@@ -50,15 +49,22 @@ def utcnow() -> datetime:
 
 
 class ConsoleDatabase:
-    """The SQLite file shared with CitizenRecords; creates the console's tables on first use."""
+    """The database shared with CitizenRecords (give its ``database``, or a path); creates the tables."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
+    def __init__(self, where: Path | StoreDatabase) -> None:
+        self.database = open_database(where) if isinstance(where, Path) else where
+        self.path = getattr(self.database, "path", where)
         with self.connect() as db:
             db.executescript(SCHEMA)
 
-    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A connection in a transaction (committed on success), rows readable by column name."""
-        return transaction(self.path, self._lock, rows_by_name=True)
+    @property
+    def description(self) -> str:
+        """Where the tables are (file path, or the PostgreSQL URL without its password)."""
+        return self.database.description
+
+    def connect(self, exclusive: bool = False) -> AbstractContextManager[StoreConnection]:
+        """A connection in a transaction (committed on success), rows readable by column name.
+
+        ``exclusive``: for a check-then-write (seeding) that another process must not interleave with.
+        """
+        return self.database.transaction(exclusive)

@@ -3,7 +3,8 @@
 The table ``console_faq`` (see :mod:`bot.console.db`) is seeded once from ``knowledge_base/faq.yml`` when
 empty; from then on the store is the truth and the YAML file its export. Every change raises the row's
 ``version``: a save that names an older version is refused (:class:`VersionConflict`), so two editors
-never silently overwrite each other.
+never silently overwrite each other. A save reads the version and writes in one exclusive transaction, so
+two processes sharing one database cannot both pass the check.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ class FaqStore:
 
     def seed(self, entries: Iterable[FaqEntry]) -> int:
         """Fill the table from the FAQ file when it is empty (first start); returns how many were added."""
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             if db.execute("SELECT COUNT(*) FROM console_faq").fetchone()[0]:
                 return 0
             drafts = [FaqDraft(e.id, e.questions, e.answer, e.procedure_codes, e.tags) for e in entries]
@@ -199,7 +200,7 @@ class FaqStore:
 
     def create(self, draft: FaqDraft, actor: str) -> FaqRecord:
         """Insert a new entry at version 1 (the id must be free: see :meth:`free_id`)."""
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             self._insert(db, draft, actor)
         record = self.get(draft.id)
         assert record is not None
@@ -210,7 +211,7 @@ class FaqStore:
 
         Raises KeyError for an unknown id and :class:`VersionConflict` when someone saved in between.
         """
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             row = db.execute("SELECT * FROM console_faq WHERE id = ?", (draft.id,)).fetchone()
             if row is None:
                 raise KeyError(draft.id)
@@ -229,7 +230,7 @@ class FaqStore:
         ``errors`` says which lines.
         """
         report = ImportReport()
-        with self.database.connect() as db:
+        with self.database.connect(exclusive=True) as db:
             stored = {row["id"]: _record(row) for row in db.execute("SELECT * FROM console_faq")}
             for line, draft, version in rows:
                 now = stored.get(draft.id)

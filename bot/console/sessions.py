@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.console.db import ConsoleDatabase, utcnow
+from bot.store_database import StoreConnection
 
 IDLE_TIMEOUT = timedelta(hours=8)  # a working day without activity
 ABSOLUTE_TIMEOUT = timedelta(hours=12)  # and never longer than a long shift
@@ -37,15 +38,17 @@ class SessionStore:
     def __init__(self, database: ConsoleDatabase) -> None:
         self.database = database
 
+    def sweep_expired(self) -> int:
+        """Delete the expired sessions (also done at each login); how many."""
+        with self.database.connect() as db:
+            return _sweep(db, utcnow())
+
     def create(self, username: str) -> str:
         """Start a session and return its id (for the cookie); expired sessions are swept here."""
         session_id = secrets.token_urlsafe(32)
         now = utcnow()
         with self.database.connect() as db:
-            db.execute(
-                "DELETE FROM console_sessions WHERE last_seen < ? OR created_at < ?",
-                ((now - IDLE_TIMEOUT).isoformat(), (now - ABSOLUTE_TIMEOUT).isoformat()),
-            )
+            _sweep(db, now)
             db.execute(
                 "INSERT INTO console_sessions (id_hash, username, csrf_token, created_at, last_seen)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -85,3 +88,11 @@ class SessionStore:
         """End every session of one user (for when an account is disabled); how many were ended."""
         with self.database.connect() as db:
             return int(db.execute("DELETE FROM console_sessions WHERE username = ?", (username,)).rowcount)
+
+
+def _sweep(db: StoreConnection, now: datetime) -> int:
+    cursor = db.execute(
+        "DELETE FROM console_sessions WHERE last_seen < ? OR created_at < ?",
+        ((now - IDLE_TIMEOUT).isoformat(), (now - ABSOLUTE_TIMEOUT).isoformat()),
+    )
+    return max(int(cursor.rowcount), 0)

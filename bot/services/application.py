@@ -48,23 +48,30 @@ class Application:
     records: CitizenRecords
     knowledge: KnowledgeService
     policy: AnswerPolicy = DEFAULT_POLICY
+    demo: bool = False  # the embedded dossier table gets the demo set (never beside real dossiers)
     _lookup: DossierLookup | None = field(default=None, repr=False)
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Application:
-        """Settings from province.yml ($CITIZENBOT_PROVINCE_FILE), store $CITIZENBOT_DB, the index."""
+    def from_environment(cls, environ: Mapping[str, str] = os.environ, demo: bool = False) -> Application:
+        """Settings from province.yml ($CITIZENBOT_PROVINCE_FILE), store $CITIZENBOT_DB, the index.
+
+        The store is PostgreSQL when $CITIZENBOT_DATABASE_URL names one; ``demo`` or $CITIZENBOT_DEMO=1
+        asks for the demo dossiers.
+        """
         province_file = environ.get("CITIZENBOT_PROVINCE_FILE")
         return cls(
             settings=load_settings(Path(province_file) if province_file else None),
             records=CitizenRecords(Path(environ.get("CITIZENBOT_DB") or DEFAULT_DB)),
             knowledge=knowledge_service(environ),
+            demo=demo or environ.get("CITIZENBOT_DEMO") == "1",
         )
 
     @property
     def dossier_lookup(self) -> DossierLookup:
         """The ownership-checked dossier look-up over the configured status provider."""
         if self._lookup is None:
-            self._lookup = DossierLookup(make_provider(self.settings.status_provider), self.records)
+            provider = make_provider(self.settings.status_provider, demo=self.demo)
+            self._lookup = DossierLookup(provider, self.records)
         return self._lookup
 
 

@@ -1,4 +1,4 @@
-"""Dossier status look-up behind one interface: embedded SQLite, or a province's one-stop system over HTTP.
+"""Dossier status look-up behind one interface: the embedded store, or a province's one-stop system over HTTP.
 
 The applicant proves ownership with the last 4 digits of the phone number on the dossier; a wrong code and
 wrong digits get the same answer, and repeated failures are rate-limited.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import enum
 import hmac
+import logging
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,9 +20,11 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.errors import CitizenBotError, ConfigurationError
-from bot.services.records import DEFAULT_DB, PROJECT_ROOT, CitizenRecords
+from bot.errors import CitizenBotError, ConfigurationError, StoreUnavailable
+from bot.services.records import PROJECT_ROOT, CitizenRecords
+from bot.store_database import StoreDatabase, open_database
 
+logger = logging.getLogger(__name__)
 DEMO_DOSSIERS = PROJECT_ROOT / "knowledge_base" / "demo_dossiers.csv"
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_CONVERSATION = 5
@@ -71,54 +73,105 @@ def _parse_date(value: Any, date_format: str = "%Y-%m-%d") -> date | None:
 
 
 class SQLiteStatusProvider:
-    """The embedded default: a ``dossiers`` table, seeded with a small demo set, loadable from CSV exports."""
+    """The embedded default: a ``dossiers`` table in the records store's database, loaded from CSV exports.
+
+    The database is the SQLite file, or PostgreSQL when $CITIZENBOT_DATABASE_URL names one. The demo set
+    (knowledge_base/demo_dossiers.csv) is added only when asked (``demo``), and never beside real dossiers:
+    a real import removes it first.
+    """
 
     COLUMNS = ("code", "procedure_name", "status", "received_on", "due_on", "current_agency", "phone_last4")
 
-    def __init__(self, path: Path | None = None, seed: Path | None = DEMO_DOSSIERS) -> None:
-        self.path = path or Path(os.environ.get("CITIZENBOT_DB", DEFAULT_DB))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(self.path) as db:
-            db.execute(
+    def __init__(
+        self,
+        path: Path | None = None,
+        demo: bool = False,
+        seed: Path | None = DEMO_DOSSIERS,
+        database: StoreDatabase | None = None,
+    ) -> None:
+        self.database = database or open_database(path)
+        self.path = getattr(self.database, "path", path)
+        with self.database.transaction() as db:
+            db.executescript(
                 "CREATE TABLE IF NOT EXISTS dossiers (code TEXT PRIMARY KEY, procedure_name TEXT NOT NULL,"
                 " status TEXT NOT NULL, received_on TEXT, due_on TEXT, current_agency TEXT NOT NULL,"
-                " phone_last4 TEXT NOT NULL)"
+                " phone_last4 TEXT NOT NULL, demo INTEGER NOT NULL DEFAULT 0);"
             )
-            empty = db.execute("SELECT COUNT(*) FROM dossiers").fetchone()[0] == 0
-        if empty and seed is not None and seed.exists():
-            self.load_csv(seed)
+            columns = {column[0] for column in db.execute("SELECT * FROM dossiers LIMIT 0").description}
+            if "demo" not in columns:
+                # A store from before demo rows were marked: its demo set was seeded automatically, so the
+                # demo codes found in it are demo rows, not a real import.
+                db.execute("ALTER TABLE dossiers ADD COLUMN demo INTEGER NOT NULL DEFAULT 0")
+                codes = [row[0] for row in _read_export(DEMO_DOSSIERS)] if DEMO_DOSSIERS.exists() else []
+                db.executemany("UPDATE dossiers SET demo = 1 WHERE code = ?", [(code,) for code in codes])
+        if demo and seed is not None:
+            self.seed_demo(seed)
+
+    def seed_demo(self, seed: Path = DEMO_DOSSIERS) -> int:
+        """Add the demo set unless real dossiers are loaded (then say so in the log); how many were added."""
+        rows = _read_export(seed)
+        with self.database.transaction(exclusive=True) as db:
+            real = int(db.execute("SELECT COUNT(*) FROM dossiers WHERE demo = 0").fetchone()[0])
+            if real:
+                logger.warning("demo dossiers not added: %d real dossiers are loaded in %s", real, self.where)
+                return 0
+            db.executemany(f"{_INSERT} ON CONFLICT (code) DO NOTHING", [(*row, 1) for row in rows])
+        logger.info("demo dossiers available (%d, from %s)", len(rows), seed.name)
+        return len(rows)
+
+    @property
+    def where(self) -> str:
+        """The database, for messages."""
+        return self.database.description
 
     def load_csv(self, path: Path) -> int:
         """Insert or replace dossiers from a CSV export; a full ``phone`` column is cut to its last 4 digits.
 
-        Raises ConfigurationError naming the first bad row; nothing is written then.
+        The demo set goes first: a real import never sits beside it. Raises ConfigurationError naming the
+        first bad row; nothing is written then.
         """
-        rows = []
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for number, raw in enumerate(csv.DictReader(handle), start=2):
-                code = (raw.get("code") or "").strip().upper()
-                last4 = _last4(raw.get("phone_last4") or raw.get("phone") or "")
-                if not code or not (raw.get("status") or "").strip() or len(last4) != 4:
-                    raise ConfigurationError(f"{path}:{number}: needs code, status and a phone (≥ 4 digits)")
-                received, due = _parse_date(raw.get("received_on")), _parse_date(raw.get("due_on"))
-                rows.append(
-                    (code, (raw.get("procedure_name") or "").strip(), raw["status"].strip(),
-                     received.isoformat() if received else None, due.isoformat() if due else None,
-                     (raw.get("current_agency") or "").strip(), last4)
-                )  # fmt: skip
-        with sqlite3.connect(self.path) as db:
-            db.executemany(f"INSERT OR REPLACE INTO dossiers VALUES ({', '.join('?' * 7)})", rows)
+        rows = _read_export(path)
+        updates = ", ".join(f"{column} = excluded.{column}" for column in (*self.COLUMNS[1:], "demo"))
+        with self.database.transaction(exclusive=True) as db:
+            removed = db.execute("DELETE FROM dossiers WHERE demo = 1").rowcount
+            db.executemany(f"{_INSERT} ON CONFLICT (code) DO UPDATE SET {updates}", [(*r, 0) for r in rows])
+        if removed > 0:
+            logger.info("removed %d demo dossiers before loading %s", removed, path.name)
         return len(rows)
 
     def find(self, code: str) -> DossierRecord | None:
         """The dossier with this code (case-insensitive), or None."""
-        with sqlite3.connect(self.path) as db:
+        with self.database.transaction() as db:
             row = db.execute(
                 f"SELECT {', '.join(self.COLUMNS)} FROM dossiers WHERE code = ?", (code.strip().upper(),)
             ).fetchone()
         if row is None:
             return None
         return DossierRecord(row[0], row[1], row[2], _parse_date(row[3]), _parse_date(row[4]), row[5], row[6])
+
+
+_INSERT = (
+    "INSERT INTO dossiers (code, procedure_name, status, received_on, due_on, current_agency, phone_last4,"
+    " demo) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _read_export(path: Path) -> list[tuple[str | None, ...]]:
+    """The rows of a CSV export in the table's column order; ConfigurationError names the first bad row."""
+    rows: list[tuple[str | None, ...]] = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for number, raw in enumerate(csv.DictReader(handle), start=2):
+            code = (raw.get("code") or "").strip().upper()
+            last4 = _last4(raw.get("phone_last4") or raw.get("phone") or "")
+            if not code or not (raw.get("status") or "").strip() or len(last4) != 4:
+                raise ConfigurationError(f"{path}:{number}: needs code, status and a phone (≥ 4 digits)")
+            received, due = _parse_date(raw.get("received_on")), _parse_date(raw.get("due_on"))
+            rows.append(
+                (code, (raw.get("procedure_name") or "").strip(), raw["status"].strip(),
+                 received.isoformat() if received else None, due.isoformat() if due else None,
+                 (raw.get("current_agency") or "").strip(), last4)
+            )  # fmt: skip
+    return rows
 
 
 DEFAULT_FIELDS = {
@@ -189,12 +242,15 @@ class HttpStatusProvider:
         )
 
 
-def make_provider(config: dict[str, Any] | None) -> StatusProvider:
-    """The provider named by province.yml's ``one_stop_system.status_provider`` (default: SQLite)."""
+def make_provider(config: dict[str, Any] | None, demo: bool = False) -> StatusProvider:
+    """The provider named by province.yml's ``one_stop_system.status_provider`` (default: SQLite).
+
+    ``demo``: add the demo dossiers to the embedded table (unless real ones are loaded).
+    """
     config = config or {}
     kind = config.get("type", "sqlite")
     if kind == "sqlite":
-        return SQLiteStatusProvider()
+        return SQLiteStatusProvider(demo=demo)
     if kind == "http":
         if not config.get("url_template"):
             raise ConfigurationError("status_provider of type http needs url_template")
@@ -234,17 +290,19 @@ class DossierLookup:
 
     def check(self, sender_id: str, code: str, phone_last4: str) -> LookupResult:
         """Look the dossier up for this conversation if the digits match the applicant's phone."""
-        by_sender, by_code = self.records.recent_lookup_failures(sender_id, code, FAILURE_WINDOW)
-        if by_sender >= MAX_FAILURES_PER_CONVERSATION or by_code >= MAX_FAILURES_PER_DOSSIER:
-            return LookupResult(Outcome.RATE_LIMITED)
+        # Without the failure counts the rate limit cannot be kept: a store that cannot be read or written
+        # makes the look-up unavailable rather than unlimited.
         try:
+            by_sender, by_code = self.records.recent_lookup_failures(sender_id, code, FAILURE_WINDOW)
+            if by_sender >= MAX_FAILURES_PER_CONVERSATION or by_code >= MAX_FAILURES_PER_DOSSIER:
+                return LookupResult(Outcome.RATE_LIMITED)
             dossier = self.provider.find(code)
-        except ProviderUnavailable:
+            given = _last4(phone_last4)
+            if dossier is None or len(given) != 4 or not hmac.compare_digest(given, dossier.phone_last4):
+                self.records.record_lookup_failure(sender_id, code)
+                return LookupResult(Outcome.NO_MATCH)
+        except (ProviderUnavailable, StoreUnavailable):
             return LookupResult(Outcome.UNAVAILABLE)
-        given = _last4(phone_last4)
-        if dossier is None or len(given) != 4 or not hmac.compare_digest(given, dossier.phone_last4):
-            self.records.record_lookup_failure(sender_id, code)
-            return LookupResult(Outcome.NO_MATCH)
         return LookupResult(Outcome.FOUND, dossier)
 
 

@@ -1,13 +1,15 @@
 """Retention: conversations and records untouched for longer than province.yml's ``retention.days`` go.
 
 What is deleted:
-- conversations in the embedded SQLite tracker store whose last event is older than the limit — whole
-  conversations, never the first half of one still going on;
+- conversations in the tracker store whose last event is older than the limit — whole conversations, never
+  the first half of one still going on. The embedded SQLite file ($CITIZENBOT_TRACKER_DB), or Rasa's
+  ``events`` table in PostgreSQL when $CITIZENBOT_TRACKER_DATABASE_URL is a postgresql:// URL;
 - records older than the limit: unanswered questions, feedback tickets, ratings, failed dossier look-ups,
   closed handoff requests and their staff messages. An open handoff is a citizen still waiting: it stays;
+- expired console sessions;
 - what the Zalo and Messenger channels remember of users not heard from since (channels/state.py).
 
-Only the embedded SQLite tracker store is purged here; a PostgreSQL one is not yet (issue 13).
+The records and console sessions are wherever the store is (SQLite, or $CITIZENBOT_DATABASE_URL).
 
 ``citizenbot purge`` runs it once; the services process runs it at start and every day.
 """
@@ -22,11 +24,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.console.db import ConsoleDatabase
+from bot.console.sessions import SessionStore
+from bot.errors import CitizenBotError, StoreUnavailable
 from bot.services.records import PROJECT_ROOT, CitizenRecords
+from bot.store_database import POSTGRES_SCHEMES
 
 logger = logging.getLogger(__name__)
 DEFAULT_TRACKER_DB = PROJECT_ROOT / "var" / "rasa_tracker.db"
 DAY_S = 24 * 3600
+TRACKER_URL_ENV = "CITIZENBOT_TRACKER_DATABASE_URL"
 
 
 @dataclass
@@ -74,6 +81,40 @@ def purge_conversations(tracker_db: Path, cutoff: datetime) -> tuple[int, int]:
         connection.close()
 
 
+def tracker_database_url() -> str | None:
+    """Rasa's tracker store in PostgreSQL ($CITIZENBOT_TRACKER_DATABASE_URL), None for the SQLite file."""
+    url = (os.environ.get(TRACKER_URL_ENV) or "").strip()
+    return url if url.startswith(POSTGRES_SCHEMES) else None
+
+
+def purge_postgres_conversations(url: str, cutoff: datetime) -> tuple[int, int]:
+    """Delete conversations whose last event is older than ``cutoff`` from Rasa's ``events`` table."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as connection:  # committed when the block ends
+            if connection.execute("SELECT to_regclass('events')").fetchone() in (None, (None,)):
+                return 0, 0
+            # Rasa appends events meanwhile: without the lock, an event arriving during the delete would
+            # outlive the rest of its conversation. Reads go on; the purge takes well under a second.
+            connection.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            deleted = connection.execute(
+                "DELETE FROM events WHERE sender_id IN"
+                " (SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < %s)"
+                " RETURNING sender_id",
+                (cutoff.timestamp(),),
+            ).fetchall()
+    except psycopg.Error as error:
+        logger.error("tracker store %s not purged: %s", url.split("@")[-1], error)
+        raise StoreUnavailable() from error
+    return len({row[0] for row in deleted}), len(deleted)
+
+
+def purge_console_sessions(records: CitizenRecords) -> int:
+    """Delete expired console sessions (they open nothing, but name who worked when)."""
+    return SessionStore(ConsoleDatabase(records.database)).sweep_expired()
+
+
 def purge_channel_state(channels_db: Path, cutoff: datetime) -> int:
     """Forget platform users (last menu, last message time) not heard from since ``cutoff``; rows deleted."""
     if not channels_db.exists():
@@ -105,13 +146,26 @@ def channels_db_path() -> Path:
 
 
 def purge(
-    records: CitizenRecords, days: int, tracker_db: Path | None = None, channels_db: Path | None = None
+    records: CitizenRecords,
+    days: int,
+    tracker_db: Path | None = None,
+    channels_db: Path | None = None,
+    tracker_url: str | None = None,
 ) -> PurgeReport:
-    """Delete what is older than ``days`` days in the tracker store, the records store and channel state."""
+    """Delete what is older than ``days`` days in the tracker store, the records store and channel state.
+
+    The tracker store is PostgreSQL when ``tracker_url`` (or $CITIZENBOT_TRACKER_DATABASE_URL) names one,
+    unless an explicit SQLite ``tracker_db`` is given.
+    """
     cutoff = datetime.now() - timedelta(days=days)
     report = PurgeReport(cutoff=cutoff)
-    report.conversations, report.events = purge_conversations(tracker_db or tracker_db_path(), cutoff)
+    url = tracker_url or (None if tracker_db else tracker_database_url())
+    if url:
+        report.conversations, report.events = purge_postgres_conversations(url, cutoff)
+    else:
+        report.conversations, report.events = purge_conversations(tracker_db or tracker_db_path(), cutoff)
     report.records = records.purge_older_than(cutoff)
+    report.records["console_sessions"] = purge_console_sessions(records)
     report.records["channel_state"] = purge_channel_state(channels_db or channels_db_path(), cutoff)
     return report
 
@@ -122,6 +176,6 @@ async def purge_daily(records: CitizenRecords, days: int) -> None:
         try:
             report = await asyncio.to_thread(purge, records, days)
             logger.info("retention purge: %s", report.summary())
-        except (OSError, sqlite3.Error) as error:
+        except (OSError, sqlite3.Error, CitizenBotError) as error:
             logger.error("retention purge failed: %s", error)
         await asyncio.sleep(DAY_S)

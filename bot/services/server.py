@@ -31,6 +31,7 @@ from sanic.response import HTTPResponse
 from bot.access_tokens import ACTIONS, RASA_API, STAFF, read_token
 from bot.console import mount_console
 from bot.errors import CitizenBotError
+from bot.services import stage_timings
 from bot.services.application import Application, install
 from bot.services.handoff import platform_of
 from bot.services.retention import purge_daily
@@ -56,13 +57,18 @@ def create_app(
     application: Application | None = None,
     rasa_url: str = DEFAULT_RASA_URL,
     actions_package: str = "actions",
+    demo: bool = False,
 ) -> Sanic:
     """Build the services app: /webhook, /actions, /health, / (portal), /static, /api/staff.
 
-    ``application`` (default: built from the environment) becomes the one the actions look up.
+    ``application`` (default: built from the environment) becomes the one the actions look up;
+    ``demo`` asks it for the demo dossiers.
     """
-    application = application or Application.from_environment()
+    application = application or Application.from_environment(demo=demo)
     install(application)
+    if application.demo:
+        # Seed (or say why not) at start-up, where the log is read, not at the first citizen's look-up.
+        application.dossier_lookup  # noqa: B018
     settings = application.settings
     executor = ActionExecutor()
     executor.register_package(actions_package)
@@ -172,11 +178,18 @@ def main() -> None:
     parser.add_argument("--host", default=os.environ.get("CITIZENBOT_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CITIZENBOT_ACTIONS_PORT", "5055")))
     parser.add_argument("--rasa-url", default=os.environ.get("CITIZENBOT_RASA_URL", DEFAULT_RASA_URL))
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="add the demo dossiers (knowledge_base/demo_dossiers.csv) unless real ones are loaded;"
+        " or CITIZENBOT_DEMO=1",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact("khởi động")  # load the redaction pipeline before any record needs it
     install_log_redaction()
-    app = create_app(rasa_url=args.rasa_url)
+    stage_timings.install()  # only with $CITIZENBOT_PROFILE_DIR (make bench-load)
+    app = create_app(rasa_url=args.rasa_url, demo=args.demo)
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 
 

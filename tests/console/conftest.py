@@ -21,6 +21,7 @@ from sanic import Sanic
 from bot.console import Console, mount_console
 from bot.services.records import CitizenRecords
 from tests.fake_rasa import fake_rasa
+from tests.store_backends import default_database_url, store_backend  # noqa: F401 - fixtures
 
 EDITOR = ("editor1", "mật khẩu biên tập 1")
 VIEWER = ("viewer1", "mật khẩu chỉ xem 1")
@@ -43,7 +44,14 @@ def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def records(tmp_path: Path) -> CitizenRecords:
+def database_url(monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The SQLite file; store tests override this with ``store_backend`` to run on PostgreSQL too."""
+    default_database_url(monkeypatch)
+    return None
+
+
+@pytest.fixture
+def records(tmp_path: Path, database_url: str | None) -> CitizenRecords:
     return CitizenRecords(tmp_path / "citizenbot.db")
 
 

@@ -1,4 +1,4 @@
-"""The console's stores without the web layer: session expiry, retention of ticket work, account rules."""
+"""The console's stores without the web layer (SQLite and PostgreSQL): sessions, ticket work, accounts."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ from bot.console.accounts import AccountError, LoginResult, StaffAccounts
 from bot.console.db import ConsoleDatabase
 from bot.console.sessions import IDLE_TIMEOUT, SessionStore
 from bot.services.records import CitizenRecords
+
+
+@pytest.fixture
+def database_url(store_backend: str | None) -> str | None:
+    """Every test here runs on the SQLite file and on PostgreSQL."""
+    return store_backend
 
 
 def test_a_session_expires_after_idling(records: CitizenRecords, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,8 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from tests.store_backends import default_database_url, store_backend  # noqa: F401 - fixtures
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 
@@ -76,9 +78,16 @@ def knowledge_service():
     return knowledge_service()
 
 
+@pytest.fixture
+def database_url(monkeypatch) -> str | None:
+    """The SQLite file; store tests override this with ``store_backend`` to run on PostgreSQL too."""
+    default_database_url(monkeypatch)
+    return None
+
+
 @pytest.fixture(autouse=True)
-def fresh_store(tmp_path, monkeypatch, knowledge_service):
-    """Every test gets its own application: its own SQLite store, the shared knowledge service."""
+def fresh_store(tmp_path, monkeypatch, knowledge_service, database_url):
+    """Every test gets its own application: its own store, the shared knowledge service."""
     from bot.services.application import Application, install
     from bot.services.records import CitizenRecords
     from bot.settings import load_settings

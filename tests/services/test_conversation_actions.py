@@ -39,6 +39,7 @@ async def test_a_full_phone_number_is_cut_to_its_last_four_digits(dispatcher, do
 
 
 async def test_the_owner_gets_the_status_and_the_slots_are_cleared(dispatcher, domain) -> None:
+    application().demo = True  # as `python -m bot.services.server --demo`
     tracker = make_tracker(slots={"dossier_code": "000.00.04.H51-261118-0002", "phone_last4": "0222"})
     events = await ActionDossierStatus().run(dispatcher, tracker, domain)
     assert "Tình trạng: Đang xử lý" in dispatcher.messages[0]["text"]

@@ -22,12 +22,21 @@ from bot.services.dossier_status import (
     make_provider,
 )
 from bot.services.records import CitizenRecords
+from tests.store_backends import table_dump
+
+
+@pytest.fixture
+def database_url(store_backend: str | None) -> str | None:
+    """Every test here runs on the SQLite file and on PostgreSQL."""
+    return store_backend
+
 
 DEMO_CODE = "000.00.04.H51-261118-0002"  # knowledge_base/demo_dossiers.csv, phone ending 0222
 
 
-def test_sqlite_provider_is_seeded_with_the_demo_set(fresh_store) -> None:
-    dossier = SQLiteStatusProvider(fresh_store).find(DEMO_CODE.lower())
+def test_the_demo_set_is_there_only_when_asked(fresh_store) -> None:
+    assert SQLiteStatusProvider(fresh_store).find(DEMO_CODE) is None
+    dossier = SQLiteStatusProvider(fresh_store, demo=True).find(DEMO_CODE.lower())
     assert dossier is not None and dossier.status == "Đang xử lý" and dossier.phone_last4 == "0222"
     assert dossier.received_on == date(2026, 11, 18) and dossier.current_agency == "Công an xã Thống Nhất"
     assert SQLiteStatusProvider(fresh_store).find("000.00.04.H51-000000-0000") is None
@@ -44,7 +53,7 @@ def test_csv_exports_load_and_keep_only_four_phone_digits(fresh_store, tmp_path:
     assert provider.load_csv(export) == 1
     dossier = provider.find("000.00.09.H30-261120-0077")
     assert dossier is not None and dossier.phone_last4 == "5678" and dossier.received_on == date(2026, 11, 20)
-    assert "0912345678" not in fresh_store.read_bytes().decode("utf-8", "replace").replace(" ", "")
+    assert "0912345678" not in table_dump(provider.database).replace(" ", "")
 
 
 def test_a_bad_csv_row_is_named_and_nothing_is_written(fresh_store, tmp_path: Path) -> None:
@@ -55,7 +64,7 @@ def test_a_bad_csv_row_is_named_and_nothing_is_written(fresh_store, tmp_path: Pa
         "000.00.09.H30-261120-0079,,0912\n",
         encoding="utf-8",
     )
-    provider = SQLiteStatusProvider(fresh_store, seed=None)
+    provider = SQLiteStatusProvider(fresh_store)
     with pytest.raises(ConfigurationError, match=r"bad.csv:3"):
         provider.load_csv(export)
     assert provider.find("000.00.09.H30-261120-0078") is None
@@ -143,7 +152,7 @@ def test_provider_config_errors_are_named() -> None:
 
 
 def test_wrong_digits_reveal_nothing_and_repeated_failures_are_limited(fresh_store) -> None:
-    lookup = DossierLookup(SQLiteStatusProvider(fresh_store), CitizenRecords(fresh_store))
+    lookup = DossierLookup(SQLiteStatusProvider(fresh_store, demo=True), CitizenRecords(fresh_store))
     found = lookup.check("citizen", DEMO_CODE, "0222")
     assert found.outcome is Outcome.FOUND and found.dossier is not None
     wrong_owner = lookup.check("citizen", DEMO_CODE, "1111")
@@ -156,7 +165,7 @@ def test_wrong_digits_reveal_nothing_and_repeated_failures_are_limited(fresh_sto
 
 
 def test_one_dossier_guessed_from_many_conversations_is_limited(fresh_store) -> None:
-    lookup = DossierLookup(SQLiteStatusProvider(fresh_store), CitizenRecords(fresh_store))
+    lookup = DossierLookup(SQLiteStatusProvider(fresh_store, demo=True), CitizenRecords(fresh_store))
     code = "000.00.07.H51-261102-0015"  # phone ending 0555
     for attempt in range(MAX_FAILURES_PER_DOSSIER):
         assert lookup.check(f"guesser-{attempt}", code, f"{attempt:04d}").outcome is Outcome.NO_MATCH
@@ -174,7 +183,7 @@ def test_unavailable_system_is_not_counted_as_a_failure(fresh_store) -> None:
 
 
 def test_the_status_message_never_repeats_the_phone_digits(fresh_store) -> None:
-    dossier = SQLiteStatusProvider(fresh_store).find("000.00.07.H51-261102-0015")
+    dossier = SQLiteStatusProvider(fresh_store, demo=True).find("000.00.07.H51-261102-0015")
     assert dossier is not None
     text = describe(dossier, today=date(2026, 11, 25))
     assert "Tình trạng: Đang xử lý" in text and "quá hạn" in text and "0555" not in text
@@ -191,3 +200,28 @@ def test_the_cli_loads_an_export(fresh_store, tmp_path: Path, capsys) -> None:
     assert SQLiteStatusProvider(fresh_store).find("000.00.09.H30-261120-0080") is not None
     export.write_text("code,status,phone\nX,,\n", encoding="utf-8")
     assert main(["dossiers", "load", str(export)]) == 1
+
+
+def test_a_real_import_removes_the_demo_set_and_demo_is_not_added_beside_it(
+    fresh_store, tmp_path: Path, caplog
+) -> None:
+    demo = SQLiteStatusProvider(fresh_store, demo=True)
+    assert demo.find(DEMO_CODE) is not None
+    export = tmp_path / "export.csv"
+    export.write_text("code,status,phone\n000.00.09.H30-261120-0081,Đang xử lý,0912345678\n", "utf-8")
+    assert demo.load_csv(export) == 1
+    assert demo.find(DEMO_CODE) is None and demo.find("000.00.09.H30-261120-0081") is not None
+    with caplog.at_level("WARNING", logger="bot.services.dossier_status"):
+        again = SQLiteStatusProvider(fresh_store, demo=True)
+    assert again.find(DEMO_CODE) is None
+    assert "demo dossiers not added: 1 real dossiers are loaded" in caplog.text
+
+
+def test_the_services_command_line_asks_for_the_demo_set(fresh_store, monkeypatch) -> None:
+    from bot.services.application import Application
+
+    monkeypatch.setattr("bot.services.application.knowledge_service", lambda environ: None)
+    assert not Application.from_environment({"CITIZENBOT_DB": str(fresh_store)}).demo
+    assert Application.from_environment({"CITIZENBOT_DB": str(fresh_store)}, demo=True).demo
+    app = Application.from_environment({"CITIZENBOT_DB": str(fresh_store), "CITIZENBOT_DEMO": "1"})
+    assert app.demo and app.dossier_lookup.check("citizen", DEMO_CODE, "0222").outcome is Outcome.FOUND

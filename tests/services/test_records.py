@@ -1,10 +1,18 @@
-"""The SQLite store staff read: redaction, ticket numbers, the handoff queue, failure counts."""
+"""The store staff read (SQLite and PostgreSQL): redaction, ticket numbers, the handoff queue, failures."""
 
 import re
-import sqlite3
 from datetime import timedelta
 
+import pytest
+
 from bot.services.records import CitizenRecords
+from tests.store_backends import table_dump
+
+
+@pytest.fixture
+def database_url(store_backend: str | None) -> str | None:
+    """Every test here runs on the SQLite file and on PostgreSQL."""
+    return store_backend
 
 
 def test_unanswered_questions_are_stored_redacted_and_pseudonymous(fresh_store) -> None:
@@ -15,7 +23,7 @@ def test_unanswered_questions_are_stored_redacted_and_pseudonymous(fresh_store) 
     assert row["question"] == "CCCD [số định danh], sđt [số điện thoại]: làm sổ đỏ?"
     assert row["candidates"] == ["1.000001"] and row["reason"] == "low_confidence"
     assert row["conversation"] != "zalo-123" and row["conversation"] == store.conversation_key("zalo-123")
-    dump = "\n".join(sqlite3.connect(fresh_store).iterdump())
+    dump = table_dump(store.database)
     assert "001203004567" not in dump and "0912345678" not in dump and "zalo-123" not in dump
 
 

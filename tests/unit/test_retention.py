@@ -8,13 +8,17 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.cli import main as cli
 from bot.services.records import CitizenRecords
-from bot.services.retention import purge
+from bot.services.retention import TRACKER_URL_ENV, purge
+from tests.store_backends import postgres_schema, store_backend  # noqa: F401 - fixture
 
 DAY = 24 * 3600
+# Every test here runs with the records store on the SQLite file, then on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("store_backend")
 
 
 def _tracker(path: Path, events: list[tuple[str, float]]) -> None:
@@ -33,7 +37,7 @@ def _tracker(path: Path, events: list[tuple[str, float]]) -> None:
 
 def _age(records: CitizenRecords, table: str, days: int, column: str = "created_at") -> None:
     old = (datetime.now() - timedelta(days=days)).isoformat()
-    with sqlite3.connect(records.path) as db:
+    with records.database.transaction() as db:
         db.execute(f"UPDATE {table} SET {column} = ?", (old,))  # noqa: S608 - test tables
 
 
@@ -67,7 +71,8 @@ def test_old_records_go_but_an_open_handoff_stays(tmp_path: Path) -> None:
     report = purge(records, 365, tmp_path / "no-tracker.db", tmp_path / "no-channels.db")
     assert report.records == {
         "unanswered_questions": 1, "feedback_tickets": 1, "answer_ratings": 1,
-        "status_lookup_failures": 1, "staff_messages": 0, "handoff_requests": 1, "channel_state": 0,
+        "status_lookup_failures": 1, "staff_messages": 0, "handoff_requests": 1, "console_sessions": 0,
+        "channel_state": 0,
     }  # fmt: skip
     assert [q["question"] for q in records.unanswered()] == ["câu hỏi mới"]
     assert [h.sender_id for h in records.handoffs()] == ["waiting"]
@@ -108,3 +113,36 @@ def test_platform_users_not_heard_from_are_forgotten(tmp_path: Path) -> None:
     assert report.records["channel_state"] == 3
     assert [row[0] for row in db.execute("SELECT user_id FROM last_inbound")] == ["here"]
     assert [row[0] for row in db.execute("SELECT user_id FROM menus")] == ["here"]
+
+
+def test_stale_conversations_go_whole_from_a_postgres_tracker_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = time.time()
+    with postgres_schema() as url, psycopg.connect(url) as db:
+        # Rasa's SQLTrackerStore table, as it creates it on PostgreSQL.
+        db.execute(
+            "CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL,"
+            " type_name VARCHAR(255) NOT NULL, timestamp DOUBLE PRECISION, intent_name VARCHAR(255),"
+            " action_name VARCHAR(255), data TEXT)"
+        )
+        rows = [("old", now - 400 * DAY), ("old", now - 390 * DAY), ("ongoing", now - 400 * DAY),
+                ("ongoing", now - 1 * DAY), ("new", now)]  # fmt: skip
+        with db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, 'user', %s, '{}')",
+                rows,
+            )
+        db.commit()
+        monkeypatch.setenv(TRACKER_URL_ENV, url)
+        records = CitizenRecords(tmp_path / "records.db")
+        open_request = records.open_handoff("old", "gặp cán bộ", "")
+        report = purge(records, 365, channels_db=tmp_path / "no-channels.db")
+        assert (report.conversations, report.events) == (1, 2)
+        left = db.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id").fetchall()
+        assert dict(left) == {"ongoing": 2, "new": 1}
+        assert [h.id for h in records.handoffs("open")] == [open_request.id]  # the records' own rule
+        assert cli(["purge", "--days", "7", "--db", str(records.path)]) == 0  # the command reads the URL
+        assert dict(db.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id").fetchall()) == {
+            "ongoing": 2, "new": 1
+        }  # fmt: skip

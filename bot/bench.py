@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.devstack import Stack, running_stack
 from bot.fake_platforms import FakeGraph, FakeZalo, messenger_event, messenger_signed, zalo_event, zalo_signed
+from bot.load_bench import memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = [
@@ -39,16 +40,6 @@ CONVERSATION = [
     "thế mất bao lâu",
     "nộp online được không",
 ]
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def _percentiles(values: list[float]) -> str:
@@ -132,7 +123,8 @@ def main() -> None:
             f"  start-up: services {stack.services_start_s:.1f} s, "
             f"Rasa server (model load) {stack.rasa_start_s:.1f} s"
         )
-        rss = f"Rasa server {_rss_mb(stack.rasa.pid):.0f} MB, services {_rss_mb(stack.services.pid):.0f} MB"
+        rasa_mb, services_mb = memory_mb(stack.rasa.pid, "VmRSS"), memory_mb(stack.services.pid, "VmRSS")
+        rss = f"Rasa server {rasa_mb:.0f} MB, services {services_mb:.0f} MB"
         print(f"  RSS: {rss}")
         print("Messaging webhooks (fake Zalo and Graph API on 127.0.0.1):")
         _webhook_acknowledgements(stack, zalo, graph)

@@ -95,11 +95,11 @@ async def _load(url: str, citizens: int, seconds: float) -> LoadResult:
     return result
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (VmHWM), in MB."""
+def memory_mb(pid: int, field: str = "VmHWM") -> float:
+    """A figure of /proc/<pid>/status in MB: VmHWM, the peak resident size so far; VmRSS, the current one."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -203,13 +203,38 @@ def run_setup(kind: str, citizens: int, seconds: float, database_url: str, redis
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         result = asyncio.run(_load(rest, citizens, seconds))
         cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
-        peaks = {name: peak_rss_mb(pid) for name, pid in pids.items() if name != "nginx"}
+        peaks = {name: memory_mb(pid) for name, pid in pids.items() if name != "nginx"}
         title = (
             f"{citizens} citizens × {seconds:.0f} s, "
             + ("one Rasa server + one services process (SQLite)" if kind == "single" else
                "cluster: 2 Rasa servers + 2 services processes behind nginx (PostgreSQL, Redis)")
         )  # fmt: skip
         report(title, result, peaks, cpu, stage_profile(profile_dir))
+        if kind == "single":
+            print("\n".join(conversation_length_effect(rest, profile_dir)))
+
+
+def conversation_length_effect(rest_url: str, profile_dir: Path, turns: int = 60) -> list[str]:
+    """How loading and saving the tracker grow with a conversation's length (one citizen, ``turns`` turns)."""
+    for path in profile_dir.glob("rasa-*.jsonl"):
+        path.write_text("")
+    messages = [text for conversation in CONVERSATIONS[:2] + CONVERSATIONS[3:] for text in conversation]
+    sender = f"long-{secrets.token_hex(3)}"
+    with httpx.Client(timeout=120) as client:
+        for turn in range(turns):
+            client.post(rest_url, json={"sender": sender, "message": messages[turn % len(messages)]})
+    timings = [json.loads(line) for path in profile_dir.glob("rasa-*.jsonl") for line in path.open()]
+    first, last = timings[:10], timings[-10:]
+
+    def mean(rows: list[dict[str, float]], key: str) -> float:
+        return float(np.mean([row.get(key, 0.0) for row in rows]))
+
+    return [
+        f"  one conversation of {turns} turns (ms, turns 1–10 → {turns - 9}–{turns}):",
+        f"    loading the tracker {mean(first, 'tracker_load'):.1f} → {mean(last, 'tracker_load'):.1f}, "
+        f"saving it {mean(first, 'tracker_save'):.1f} → {mean(last, 'tracker_save'):.1f}, "
+        f"whole turn {mean(first, 'total'):.1f} → {mean(last, 'total'):.1f}",
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

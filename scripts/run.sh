@@ -70,6 +70,7 @@ Ready in $(( $(date +%s) - started )) s.
   Staff API:             localhost:${ACTIONS_PORT}/api/staff/handoffs (token: \$CITIZENBOT_STAFF_TOKEN or var/staff_token)
   Rasa's HTTP API:       localhost:${RASA_PORT}/status?token=… (token: \$RASA_AUTH_TOKEN or var/rasa_api_token)
   Logs:                  var/log/rasa.log, var/log/services.log
+  Dossier look-up:       $([ "${DEMO:-}" = 1 ] && echo "demo dossiers loaded (try 000.00.04.H51-261118-0002, digits 0222)" || echo "real dossiers only: citizenbot dossiers load FILE.csv, or make run DEMO=1 for the demo set")
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}" || true

@@ -202,6 +202,7 @@ def mount_console(
 
     if knowledge is not None:
         from bot.console import views_aliases
+        from bot.console.knowledge_sync import follow_knowledge_changes
         from bot.knowledge.analysis import set_synonyms
 
         @app.after_server_start
@@ -220,6 +221,10 @@ def mount_console(
                 logger.info("console FAQ published to the search engine in %.2f s", took or 0.0)
             except CitizenBotError as error:
                 logger.warning("console FAQ not published: %s", error)
+            # Other processes on the same store (a cluster) may change the knowledge: follow them.
+            app.add_task(
+                follow_knowledge_changes(console.faq.database, lambda: views_aliases.publish_stored(console))
+            )
 
     @app.on_response
     async def console_headers(request: Request, reply: HTTPResponse) -> None:

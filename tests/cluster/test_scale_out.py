@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -9,6 +11,9 @@ import psycopg
 import pytest
 
 from bot.cluster import Cluster
+from bot.console.db import ConsoleDatabase
+from bot.console.faq_store import FaqDraft, FaqStore
+from bot.store_database import open_database
 from tests.cluster.conftest import staff, texts, user_texts
 
 pytestmark = pytest.mark.e2e
@@ -127,3 +132,25 @@ def test_with_every_action_server_down_the_citizen_is_told_and_the_conversation_
     assert "4 số cuối" in texts(cluster.say(sender, "000.00.04.H51-261118-0002"))
     status = texts(cluster.say(sender, "0222"))
     assert "Tình trạng: Đang xử lý" in status
+
+
+def test_an_faq_saved_through_one_services_process_is_used_by_both(cluster: Cluster) -> None:
+    question = "Làm lại giấy khai sinh bị mất có cần điều kiện gì về hộ khẩu không?"
+    answer = "Không cần sổ hộ khẩu: mang CCCD và tờ khai trích lục khai sinh (kiểm thử cụm 5512)."
+    # Saved in the shared store as the console of either process saves it.
+    store = FaqStore(ConsoleDatabase(open_database(url=cluster.spec.database_url)))
+    store.create(FaqDraft("", (question,), answer, ("1.004884",)), actor="kiem-thu")
+    deadline = time.monotonic() + 15
+    answered: list[bool] = []
+    while time.monotonic() < deadline:
+        # Sent one after another, the action calls alternate between the two services processes.
+        answered = [
+            answer in texts(cluster.say(f"cluster-faq-{secrets.token_hex(3)}", question)) for _ in range(4)
+        ]
+        if all(answered):
+            break
+        time.sleep(1)
+    assert all(answered), answered
+    access_log = (cluster.spec.workdir / "nginx" / "access.log").read_text().splitlines()
+    action_servers = {line.split()[0] for line in access_log[-30:] if line.split()[-1] == "/webhook"}
+    assert action_servers == {f"127.0.0.1:{port}" for port in cluster.action_ports}

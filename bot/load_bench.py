@@ -44,8 +44,9 @@ STAGES = [
     ("lock", "waiting for the conversation's lock"),
     ("tracker_load", "loading the tracker"),
     ("nlu", "NLU (tokeniser, featurisers, DIET, response selector)"),
-    ("policies", "policies (memoization, rules, TED)"),
-    ("action_server", "action server round trips"),
+    ("policies", "policies (memoization, rules)"),
+    # Measured in the Rasa server: includes waiting for its own event loop, busy with other turns' NLU.
+    ("action_server", "action calls (+ waiting for the event loop)"),
     ("tracker_save", "saving the tracker (with redaction)"),
 ]
 

@@ -213,7 +213,9 @@ class Cluster:
             render_nginx(spec, self.rasa_ports, self.action_ports, self.public_port, self.actions_port),
             encoding="utf-8",
         )
-        self._add("nginx", [NGINX, "-c", str(config)], base_env, f"{self.public_url}/health")
+        # -e: nginx's own start-up messages go to the work folder, not to /var/log (not writable for a user).
+        error_log = str(spec.workdir / "nginx" / "nginx-error.log")
+        self._add("nginx", [NGINX, "-e", error_log, "-c", str(config)], base_env, f"{self.public_url}/health")
 
     def _add(self, name: str, command: list[str], env: dict[str, str], ready_url: str) -> None:
         self.members[name] = Member(name, command, env, ready_url, self.spec.workdir / "log" / f"{name}.log")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import os
 import re
 import sqlite3
 import statistics
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.services.records import CitizenRecords
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -151,26 +155,50 @@ class _Day:
     bot_messages: int = 0
 
 
-def _events(path: Path, period: Period) -> list[tuple[str, str, float, str | None, str | None]]:
-    """The period's user, bot and slot events, by conversation then order (empty when no store)."""
-    if not path.is_file():
-        return []
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+_EVENTS_QUERY = (
+    "SELECT sender_id, type_name, timestamp, intent_name, data FROM events"
+    " WHERE type_name IN ('user', 'bot', 'slot') AND timestamp >= {p} AND timestamp < {p}"
+    " ORDER BY sender_id, id"
+)
+EventRow = tuple[str, str, float, str | None, str | None]
+
+
+def _events(path: Path, period: Period) -> list[EventRow] | None:
+    """The period's user, bot and slot events, by conversation then order (None when there is no store).
+
+    Rasa's tracker store is PostgreSQL when $CITIZENBOT_TRACKER_DATABASE_URL names one (the cluster),
+    else the SQLite file at ``path``.
+    """
+    bounds = (period.since.timestamp(), period.until.timestamp())
+    url = os.environ.get("CITIZENBOT_TRACKER_DATABASE_URL", "")
+    if url.startswith("postgresql://"):
+        rows = _postgres_events(url, bounds)
+    elif not path.is_file():
+        return None
+    else:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        try:
+            exists = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+            ).fetchone()
+            rows = connection.execute(_EVENTS_QUERY.format(p="?"), bounds).fetchall() if exists else []
+        finally:
+            connection.close()
+    return None if rows is None else [(str(r[0]), str(r[1]), float(r[2]), r[3], r[4]) for r in rows]
+
+
+def _postgres_events(url: str, bounds: tuple[float, float]) -> list[Any] | None:
+    import psycopg  # only where the tracker store is PostgreSQL
+
     try:
-        exists = connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
-        ).fetchone()
-        if not exists:
-            return []
-        rows = connection.execute(
-            "SELECT sender_id, type_name, timestamp, intent_name, data FROM events"
-            " WHERE type_name IN ('user', 'bot', 'slot') AND timestamp >= ? AND timestamp < ?"
-            " ORDER BY sender_id, id",
-            (period.since.timestamp(), period.until.timestamp()),
-        ).fetchall()
-    finally:
-        connection.close()
-    return [(str(r[0]), str(r[1]), float(r[2]), r[3], r[4]) for r in rows]
+        with psycopg.connect(url, connect_timeout=5) as connection:
+            connection.read_only = True  # the console never writes Rasa's conversations
+            if connection.execute("SELECT to_regclass('events')").fetchone() == (None,):
+                return []
+            return connection.execute(_EVENTS_QUERY.format(p="%s"), bounds).fetchall()
+    except psycopg.Error as error:
+        logger.warning("conversation figures unavailable: %s", type(error).__name__)
+        return None
 
 
 def _data(raw: str | None) -> dict[str, Any]:
@@ -203,8 +231,9 @@ def _tracker_figures(analytics: Analytics, path: Path) -> None:
     turns: list[_Turn] = []
     current: _Turn | None = None
     previous_sender = ""
-    analytics.tracker_found = path.is_file()
-    for sender, kind, stamp, intent, raw in _events(path, analytics.period):
+    events = _events(path, analytics.period)
+    analytics.tracker_found = events is not None
+    for sender, kind, stamp, intent, raw in events or []:
         day = days.get(datetime.fromtimestamp(stamp).date())
         if sender != previous_sender:
             current, previous_sender = None, sender

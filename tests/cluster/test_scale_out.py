@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -13,6 +15,8 @@ import pytest
 from bot.cluster import Cluster
 from bot.console.db import ConsoleDatabase
 from bot.console.faq_store import FaqDraft, FaqStore
+from bot.console.insights_analytics import Period, compute
+from bot.services.records import CitizenRecords
 from bot.store_database import open_database
 from tests.cluster.conftest import staff, texts, user_texts
 
@@ -138,6 +142,8 @@ def test_an_faq_saved_through_one_services_process_is_used_by_both(cluster: Clus
     question = "Làm lại giấy khai sinh bị mất có cần điều kiện gì về hộ khẩu không?"
     answer = "Không cần sổ hộ khẩu: mang CCCD và tờ khai trích lục khai sinh (kiểm thử cụm 5512)."
     # Saved in the shared store as the console of either process saves it.
+    access_log = cluster.spec.workdir / "nginx" / "access.log"
+    seen_before = len(access_log.read_text().splitlines())
     store = FaqStore(ConsoleDatabase(open_database(url=cluster.spec.database_url)))
     store.create(FaqDraft("", (question,), answer, ("1.004884",)), actor="kiem-thu")
     deadline = time.monotonic() + 15
@@ -151,6 +157,23 @@ def test_an_faq_saved_through_one_services_process_is_used_by_both(cluster: Clus
             break
         time.sleep(1)
     assert all(answered), answered
-    access_log = (cluster.spec.workdir / "nginx" / "access.log").read_text().splitlines()
-    action_servers = {line.split()[0] for line in access_log[-30:] if line.split()[-1] == "/webhook"}
+    lines = access_log.read_text().splitlines()[seen_before:]
+    action_servers = {line.split()[0] for line in lines if line.split()[-1] == "/webhook"}
     assert action_servers == {f"127.0.0.1:{port}" for port in cluster.action_ports}
+
+
+def test_the_directors_figures_count_the_conversations_kept_in_postgresql(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    senders = [f"cluster-figures-{secrets.token_hex(3)}" for _ in range(3)]
+    for sender in senders:
+        cluster.say(sender, "lệ phí đăng ký khai sinh")
+    monkeypatch.setenv("CITIZENBOT_DATABASE_URL", cluster.spec.database_url)
+    monkeypatch.setenv("CITIZENBOT_TRACKER_DATABASE_URL", cluster.spec.database_url)
+    today = date.today()
+    figures = compute(
+        CitizenRecords(tmp_path / "unused.db"), tmp_path / "no-sqlite-tracker.db", Period(today, today)
+    )
+    assert figures.tracker_found
+    assert figures.conversations >= len(senders) and figures.messages >= len(senders)
+    assert dict(figures.procedures).get("1.001193", 0) >= len(senders)

@@ -1,8 +1,10 @@
 """What the Zalo and Messenger channels share: acknowledge at once, process once, answer in the background.
 
-A platform channel verifies the request's signature (subclass), answers 200 before any work, then, in a
-task of its own, turns each platform event into a Rasa message: a retried or replayed event is dropped by
-its id; a digit answers the last numbered menu; images, stickers, files and the like get one polite line.
+A platform channel verifies the request's signature (subclass), records each new event, answers 200 before
+any work, then, in a task of its own, turns each platform event into a Rasa message: a retried or replayed
+event is dropped by its id; a digit answers the last numbered menu; images, stickers, files and the like get
+one polite line. An event recorded but never answered (the server stopped) is answered by the next server
+to start.
 
 It also takes a civil servant's replies during a handoff (``POST /webhooks/<channel>/staff_message``, with
 the Rasa API token), so that the citizen reads them where they wrote.
@@ -18,7 +20,7 @@ import logging
 import re
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -212,6 +214,23 @@ class PlatformInput(InputChannel):
         """Our conversation id: channel name and platform user id, so channels never share one."""
         return f"{self.name()}:{user_id}"
 
+    def accept(self, event: PlatformEvent) -> bool:
+        """Record an event to answer; False for what needs no answer, a retry or a replay."""
+        if event.kind == "ignore" or not _PLATFORM_ID.fullmatch(event.user_id):
+            return False
+        return self.state.accept(self.name(), event.event_id, json.dumps(asdict(event)))
+
+    def recover(self, on_new_message: OnNewMessage, agent: Any = None) -> int:
+        """Answer the events a stopped Rasa server acknowledged but never answered; how many."""
+        orphans = [PlatformEvent(**json.loads(event)) for event in self.state.take_over_orphans(self.name())]
+        for event in orphans:
+            self.enqueue(event, on_new_message, agent)
+        if orphans:
+            logger.warning(
+                "%s: answering %d events left unanswered by a stopped server", self.name(), len(orphans)
+            )
+        return len(orphans)
+
     def enqueue(self, event: PlatformEvent, on_new_message: OnNewMessage, agent: Any = None) -> None:
         """Process the event in the processing thread's loop; failures are logged by type, never content."""
         work = self.handle(event, on_new_message, agent)
@@ -224,13 +243,13 @@ class PlatformInput(InputChannel):
         future.add_done_callback(finished)
 
     async def handle(self, event: PlatformEvent, on_new_message: OnNewMessage, agent: Any = None) -> None:
-        """Process one event once: answer it, or say politely what the assistant can read."""
-        if (
-            event.kind == "ignore"
-            or not _PLATFORM_ID.fullmatch(event.user_id)
-            or not self.state.first_time(self.name(), event.event_id)
-        ):
-            return
+        """Process one accepted event: answer it, or say politely what the assistant can read."""
+        try:
+            await self._answer(event, on_new_message, agent)
+        finally:
+            self.state.done(self.name(), event.event_id)
+
+    async def _answer(self, event: PlatformEvent, on_new_message: OnNewMessage, agent: Any) -> None:
         self.state.touch_inbound(self.name(), event.user_id)
         output = self.make_output()
         if event.kind == "unsupported":
@@ -271,8 +290,15 @@ class PlatformInput(InputChannel):
                 return response.json({"error": "body must be a JSON object"}, status=400)
             agent = getattr(request.app.ctx, "agent", None)
             for event in self.read_events(body):
-                self.enqueue(event, on_new_message, agent)
+                # Recorded before the 200: from then on the platform will not send it again.
+                if self.accept(event):
+                    self.enqueue(event, on_new_message, agent)
             return response.json({"status": "ok"})
+
+        @webhook.listener("after_server_start")
+        async def answer_orphans(app: Any, _: Any) -> None:
+            # After Rasa's own start-up listener: the agent is loaded.
+            self.recover(on_new_message, getattr(app.ctx, "agent", None))
 
         @webhook.route("/staff_message", methods=["POST"])
         async def staff_message(request: Request) -> HTTPResponse:

@@ -2,6 +2,8 @@
 
 - events already processed, by the platform's event id: Zalo and Messenger retry a webhook they think failed,
   and a replayed request must not be answered twice;
+- events acknowledged but not yet answered: the platform will not send them again, so a Rasa server that
+  stops half-way (killed, restarted) leaves them here, and the next one to start answers them;
 - the last numbered menu sent to a user, so that "1", "2" chooses from it;
 - when the user last wrote, for Messenger's 24-hour window.
 """
@@ -30,7 +32,22 @@ CREATE TABLE IF NOT EXISTS menus (
     channel TEXT NOT NULL, user_id TEXT NOT NULL, payloads TEXT NOT NULL, PRIMARY KEY (channel, user_id));
 CREATE TABLE IF NOT EXISTS last_inbound (
     channel TEXT NOT NULL, user_id TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (channel, user_id));
+CREATE TABLE IF NOT EXISTS pending_events (
+    channel TEXT NOT NULL, event_id TEXT NOT NULL, event TEXT NOT NULL, owner INTEGER NOT NULL,
+    claimed_at REAL NOT NULL, PRIMARY KEY (channel, event_id));
 """
+# A pending event whose process is alive is taken over only after this long (its owner may be stuck).
+PENDING_TAKEN_OVER_S = 300
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 class ChannelState:
@@ -46,17 +63,50 @@ class ChannelState:
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return transaction(self.path, self._lock)
 
-    def first_time(self, channel: str, event_id: str, now: float | None = None) -> bool:
-        """Record the event; False when it was already recorded (a retry or a replay)."""
+    def accept(self, channel: str, event_id: str, event: str, now: float | None = None) -> bool:
+        """Record a new event as seen and pending, in one transaction; False for a retry or a replay.
+
+        ``event`` is what it takes to process the event again (JSON): it is deleted once answered.
+        """
         now = time.time() if now is None else now
         with self._connect() as db:
             inserted = db.execute(
                 "INSERT OR IGNORE INTO seen_events (channel, event_id, seen_at) VALUES (?, ?, ?)",
                 (channel, event_id, now),
             ).rowcount
-            if inserted and int(now) % 100 == 0:  # now and then, forget ids that cannot come back
-                db.execute("DELETE FROM seen_events WHERE seen_at < ?", (now - SEEN_KEPT_S,))
+            if inserted:
+                db.execute(
+                    "INSERT OR REPLACE INTO pending_events (channel, event_id, event, owner, claimed_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (channel, event_id, event, os.getpid(), now),
+                )
         return bool(inserted)
+
+    def done(self, channel: str, event_id: str) -> None:
+        """The event was answered (or could not be, for a reason a retry would not change)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM pending_events WHERE channel = ? AND event_id = ?", (channel, event_id))
+
+    def take_over_orphans(self, channel: str, now: float | None = None) -> list[str]:
+        """The pending events of processes that stopped (or stalled), now claimed by this one."""
+        now = time.time() if now is None else now
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT event_id, event, owner, claimed_at FROM pending_events WHERE channel = ?"
+                " ORDER BY claimed_at",
+                (channel,),
+            ).fetchall()
+            orphans = [
+                (event_id, event)
+                for event_id, event, owner, claimed_at in rows
+                if owner != os.getpid()
+                and (not _process_alive(owner) or claimed_at < now - PENDING_TAKEN_OVER_S)
+            ]
+            db.executemany(
+                "UPDATE pending_events SET owner = ?, claimed_at = ? WHERE channel = ? AND event_id = ?",
+                [(os.getpid(), now, channel, event_id) for event_id, _ in orphans],
+            )
+        return [event for _, event in orphans]
 
     def remember_menu(self, channel: str, user_id: str, payloads: list[str]) -> None:
         """The payloads of the numbered choices just sent to the user (1 is the first)."""

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
-from channels.platform import numbered_menu, split_text
+from rasa.core.channels.channel import UserMessage
+
+from channels.platform import PlatformEvent, PlatformInput, PlatformOutput, numbered_menu, split_text
 from channels.state import ChannelState
 
 
@@ -43,9 +49,64 @@ def test_a_text_that_lists_its_choices_is_renumbered_not_repeated() -> None:
 
 def test_events_are_processed_once_even_after_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "channels.db"
-    assert ChannelState(path).first_time("zalo", "msg-1")
-    assert not ChannelState(path).first_time("zalo", "msg-1")  # a new process, same file
-    assert ChannelState(path).first_time("messenger", "msg-1")  # ids are per platform
+    assert ChannelState(path).accept("zalo", "msg-1", "{}")
+    assert not ChannelState(path).accept("zalo", "msg-1", "{}")  # a new process, same file
+    assert ChannelState(path).accept("messenger", "msg-1", "{}")  # ids are per platform
+
+
+class _FakeOutput(PlatformOutput):
+    async def deliver(
+        self, user_id: str, text: str, buttons: list | None = None, staff: bool = False
+    ) -> None:
+        self.sent += 1
+
+
+class _FakeInput(PlatformInput):
+    @classmethod
+    def name(cls) -> str:
+        return "fake"
+
+    def make_output(self) -> PlatformOutput:
+        return _FakeOutput(self.state)
+
+
+def test_events_a_stopped_server_acknowledged_are_answered_by_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "channels.db"
+    stopped = ChannelState(path)
+    event = PlatformEvent("msg-7", "1234567", "text", "lệ phí làm hộ chiếu")
+    assert _FakeInput(stopped).accept(event)
+    with sqlite3.connect(path) as db:  # as if the process that accepted it had been killed since
+        child = subprocess.Popen(["true"])
+        child.wait()
+        db.execute("UPDATE pending_events SET owner = ?", (child.pid,))
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    restarted = _FakeInput(ChannelState(path))
+    assert restarted.recover(on_new_message) == 1
+    deadline = time.monotonic() + 5
+    while (not received or _pending(path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(m.text, m.sender_id) for m in received] == [("lệ phí làm hộ chiếu", "fake:1234567")]
+    assert _pending(path) == 0
+    assert restarted.recover(on_new_message) == 0  # answered once
+    assert not restarted.accept(event)  # and a late retry of it is still a replay
+
+
+def test_events_of_a_live_server_are_left_to_it(tmp_path: Path) -> None:
+    path = tmp_path / "channels.db"
+    assert _FakeInput(ChannelState(path)).accept(PlatformEvent("msg-8", "1234567", "text", "xin chào"))
+    with sqlite3.connect(path) as db:  # another live process (this test's parent) holds it
+        db.execute("UPDATE pending_events SET owner = ?", (os.getppid(),))
+    assert ChannelState(path).take_over_orphans("fake") == []
+    assert len(ChannelState(path).take_over_orphans("fake", now=time.time() + 3600)) == 1  # stalled: taken
+
+
+def _pending(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT COUNT(*) FROM pending_events").fetchone()[0])
 
 
 def test_a_digit_chooses_from_the_last_menu_only(tmp_path: Path) -> None:

@@ -204,7 +204,7 @@ class Cluster:
             command = [
                 str(ROOT / ".venv/rasa/bin/python"), "-m", "bot.rasa_server", "--model", str(spec.model),
                 "--port", str(port), "--endpoints", str(ROOT / "deploy" / "endpoints.cluster.yml"),
-                "--credentials", str(credentials), "--allow-origin", self.public_url,
+                "--credentials", str(credentials), *self._origins(),
             ]  # fmt: skip
             env = {**base_env, "TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
             self._add(f"rasa-{number}", command, env, f"http://127.0.0.1:{port}/webhooks/rest/")
@@ -216,6 +216,15 @@ class Cluster:
         # -e: nginx's own start-up messages go to the work folder, not to /var/log (not writable for a user).
         error_log = str(spec.workdir / "nginx" / "nginx-error.log")
         self._add("nginx", [NGINX, "-e", error_log, "-c", str(config)], base_env, f"{self.public_url}/health")
+
+    def _origins(self) -> list[str]:
+        # The portal page is served by the cluster itself, under either name of this machine.
+        hosts = {self.spec.listen_host} | (
+            {"localhost", "127.0.0.1"} if self.spec.listen_host == "127.0.0.1" else set()
+        )
+        return [
+            arg for host in sorted(hosts) for arg in ("--allow-origin", f"http://{host}:{self.public_port}")
+        ]
 
     def _add(self, name: str, command: list[str], env: dict[str, str], ready_url: str) -> None:
         self.members[name] = Member(name, command, env, ready_url, self.spec.workdir / "log" / f"{name}.log")
@@ -339,16 +348,26 @@ def main(argv: list[str] | None = None) -> None:
     with running_cluster(spec) as cluster:
         print(f"\nReady in {time.perf_counter() - started:.0f} s.")
         print(f"  Portal and chat:  {cluster.public_url}/")
-        print(f"  REST channel:     {cluster.public_url}/webhooks/rest/webhook")
+        rest = f"{cluster.public_url}/webhooks/rest/webhook"
+        print(f'  REST channel:     curl -s {rest} -d \'{{"sender":"me","message":"xin chào"}}\'')
+        print(f"  Staff console:    {cluster.public_url}/console/ (accounts: citizenbot staff add)")
         print(f"  Conversations:    PostgreSQL {args.database_url}; turn locks: Redis {args.redis_url}")
+        print(
+            "  Tokens:           var/staff_token, var/rasa_api_token, var/action_token (or the environment)"
+        )
         print(f"  Logs:             {spec.workdir / 'log'}/")
         print("Press Ctrl-C to stop.")
+        failed = False
         try:
             while all(member.running() for member in cluster.members.values()):
                 time.sleep(1)
-            print("A process exited unexpectedly; see the logs.")
+            failed = True
+            print("A process exited unexpectedly; see the logs. Stopping the others…")
         except KeyboardInterrupt:
             print("\nStopping…")
+    print("Stopped.")
+    if failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     print("Training the Rasa model (NLU and dialogue policies); 2–4 minutes on two cores…", flush=True)
     started = time.perf_counter()
     from rasa.model_training import train
+    from rasa.utils.log_utils import configure_structlog
 
     _silence()  # importing Rasa installed filters of its own
+    # Rasa's structured log (each rule the rule policy checks) prints at debug level unless configured,
+    # which `rasa train` does and a direct call does not: thousands of lines.
+    configure_structlog(logging.ERROR)
     result = train(
         domain=args.domain,
         config=args.config,

@@ -19,8 +19,8 @@ for port in "$RASA_PORT" "$ACTIONS_PORT"; do
 done
 
 pids=()
-stop() {
-  local code=$?
+stop() {  # [exit code]: none for a stop that was asked for (Ctrl-C, SIGTERM), which ends with 0
+  local code=${1:-$?}
   trap - INT TERM EXIT
   echo; echo "Stopping…"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -28,7 +28,8 @@ stop() {
   echo "Stopped."
   exit "$code"
 }
-trap stop INT TERM EXIT
+trap 'stop 0' INT TERM
+trap stop EXIT
 
 # endpoints.yml reads where the action server listens; its token and Rasa's API token are generated once
 # into var/ (mode 600) by whichever process starts first, unless set in the environment.

@@ -223,7 +223,8 @@ def mount_console(
                 logger.warning("console FAQ not published: %s", error)
             # Other processes on the same store (a cluster) may change the knowledge: follow them.
             app.add_task(
-                follow_knowledge_changes(console.faq.database, lambda: views_aliases.publish_stored(console))
+                follow_knowledge_changes(console.faq.database, lambda: views_aliases.publish_stored(console)),
+                name="follow_knowledge_changes",
             )
 
     @app.on_response

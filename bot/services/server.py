@@ -8,6 +8,7 @@ process would otherwise clash with libraries that fix the multiprocessing start 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import json
 import logging
@@ -167,7 +168,16 @@ def create_app(
                 logger.warning("knowledge base not loaded: %s", error)
 
         threading.Thread(target=load, name="kb-warm-up", daemon=True).start()
-        app.add_task(purge_daily(application.records, settings.retention_days))
+        app.add_task(purge_daily(application.records, settings.retention_days), name="purge_daily")
+
+    @app.before_server_stop
+    async def stop_background_tasks(app: Sanic) -> None:
+        # The daily purge and the knowledge follower sleep forever: cancelled and awaited here, they end
+        # quietly instead of being destroyed pending (an ERROR line in every stop's log).
+        running = [task for task in app.tasks if task.get_name() != "RunServer" and not task.done()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     return app
 

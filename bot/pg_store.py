@@ -1,7 +1,7 @@
 """The stores on PostgreSQL (psycopg 3): SQLite's dialect translated, one short transaction per use.
 
-Imported only when ``CITIZENBOT_DATABASE_URL`` names a PostgreSQL server (see bot/store_database.py), so the
-Rasa environment, which shares bot/sqlite_file.py, never needs psycopg.
+Imported only when ``CITIZENBOT_DATABASE_URL`` names a PostgreSQL server (see bot/store_database.py): the
+SQLite default never needs psycopg.
 
 What is translated: ``?`` placeholders (``%`` escaped), ``INSERT OR IGNORE``, the ``id`` rowid alias (an
 identity column; ``lastrowid`` comes from ``RETURNING``), REAL (double precision), TEXT (compared and

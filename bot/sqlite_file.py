@@ -1,7 +1,7 @@
 """One way to open the project's SQLite files: a transaction per use, one writer per process at a time.
 
-Shared by the records store, the console's tables and the channels' state (standard library only, so both
-Pythons can use it).
+Used by the SQLite side of the services' store (records, console tables, dossiers; bot/store_database.py).
+Standard library only.
 """
 
 from __future__ import annotations

@@ -52,7 +52,6 @@ class ClusterSpec:
     demo: bool = False
     # Tokens given to every process; none: each reads or creates its var/ file (make run-cluster).
     tokens: dict[str, str] = field(default_factory=dict)
-    extra_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -177,7 +176,6 @@ class Cluster:
         base_env = {
             **os.environ,
             **spec.tokens,
-            **spec.extra_env,
             "PYTHONPATH": str(ROOT),
             "RASA_TELEMETRY_ENABLED": "false",
             "CITIZENBOT_ACTIONS_URL": f"http://127.0.0.1:{self.actions_port}/webhook",

@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 # hands the conversation over.
 FAILURES_BEFORE_OFFERING_HUMAN = 2
 FAILURES_BEFORE_HANDOFF = 3
-HUMAN_BUTTON = {"title": "Gặp cán bộ", "payload": "/request_human"}
 
 
 def failure_events(tracker: Tracker, failed: bool) -> tuple[list[dict[str, Any]], int]:

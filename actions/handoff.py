@@ -16,7 +16,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     FAILURES_BEFORE_HANDOFF,
     FAILURES_BEFORE_OFFERING_HUMAN,
-    HUMAN_BUTTON,
     failure_events,
     keep_unanswered,
     queue_handoff,
@@ -24,6 +23,7 @@ from actions.common import (
 from actions.procedure import answer_procedure
 from bot.services.form_inputs import asks_for_a_person
 from bot.services.procedure_answers import Aspect
+from bot.services.replies import HUMAN_BUTTON
 
 logger = logging.getLogger(__name__)
 

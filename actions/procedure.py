@@ -5,7 +5,6 @@ The decision is :func:`bot.services.turn.plan_turn`'s; this module renders its p
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -15,44 +14,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     FAILURES_BEFORE_HANDOFF,
-    HUMAN_BUTTON,
     failure_events,
     keep_unanswered,
     queue_handoff,
 )
 from bot.errors import CitizenBotError
-from bot.knowledge.model import Procedure
 from bot.services.application import application
-from bot.services.candidates import Candidate, numbered
-from bot.services.procedure_answers import ASPECT_BUTTONS, Aspect, compose
+from bot.services.procedure_answers import Aspect
+from bot.services.replies import utterances
 from bot.services.turn import ReplyKind, ReplyPlan, Turn, plan_turn
 
 logger = logging.getLogger(__name__)
-
-
-RATING_BUTTONS = [
-    {"title": "👍 Hữu ích", "payload": '/rate_answer{"rating": "up"}'},
-    {"title": "👎 Chưa đúng ý", "payload": '/rate_answer{"rating": "down"}'},
-]
-
-
-def _aspect_buttons(procedure: Procedure, exclude: Aspect) -> list[dict[str, str]]:
-    """Buttons for the procedure's other aspects, then the 👍 / 👎 rating of this answer."""
-    entity = json.dumps({"procedure_code": procedure.code})
-    aspects = [
-        {"title": title, "payload": f"/{aspect.value}{entity}"}
-        for title, aspect in ASPECT_BUTTONS
-        if aspect != exclude
-    ]
-    return aspects + RATING_BUTTONS
-
-
-def _candidate_buttons(candidates: tuple[Candidate, ...], aspect: Aspect) -> list[dict[str, str]]:
-    """One button per candidate; its payload asks the same aspect of the chosen procedure."""
-    return [
-        {"title": c.title, "payload": f"/{aspect.value}" + json.dumps({"procedure_code": c.code})}
-        for c in candidates
-    ]
 
 
 def _record(tracker: Tracker, plan: ReplyPlan) -> None:
@@ -70,49 +42,33 @@ def _record(tracker: Tracker, plan: ReplyPlan) -> None:
     )
 
 
+def _say(dispatcher: CollectingDispatcher, plan: ReplyPlan, hotline: str = "") -> None:
+    """Send the plan's messages (bot.services.replies builds them; the console's try box shows them)."""
+    for said in utterances(plan, hotline):
+        if said.response is not None:
+            dispatcher.utter_message(response=said.response, buttons=said.buttons, **said.values)
+        else:
+            dispatcher.utter_message(text=said.text, buttons=said.buttons)
+
+
 def render(dispatcher: CollectingDispatcher, tracker: Tracker, plan: ReplyPlan) -> list[dict[str, Any]]:
     """Utter the plan's reply; the events it leaves (procedure under discussion, failure count)."""
     _record(tracker, plan)
     remember = [SlotSet("procedure_code", plan.procedure.code)] if plan.procedure is not None else []
     if plan.kind is ReplyKind.ASK_WHICH:
-        dispatcher.utter_message(response="utter_ask_which_procedure")
+        _say(dispatcher, plan)
         return []
     if plan.kind is ReplyKind.UNSURE:
         events, failures = failure_events(tracker, True)
         if failures >= FAILURES_BEFORE_HANDOFF:
             dispatcher.utter_message(response="utter_handing_over")
             return queue_handoff(dispatcher, tracker, "repeated_failures")
-        dispatcher.utter_message(
-            response="utter_procedure_unsure",
-            hotline=application().settings.centre.hotline,
-            buttons=_candidate_buttons(plan.candidates, plan.aspect) + [HUMAN_BUTTON],
-        )
+        _say(dispatcher, plan, application().settings.centre.hotline)
         return events
     succeeded = failure_events(tracker, False)[0]
+    _say(dispatcher, plan)
     if plan.kind is ReplyKind.CLARIFY:
-        dispatcher.utter_message(
-            response="utter_which_of_these_procedures",
-            candidates=numbered(plan.candidates),
-            buttons=_candidate_buttons(plan.candidates, plan.aspect),
-        )
         return succeeded
-    assert plan.procedure is not None
-    if plan.kind is ReplyKind.FAQ and plan.faq is not None:
-        cited = plan.procedure
-        dispatcher.utter_message(
-            text=f"{plan.faq.answer}\nNguồn: {cited.name} (mã {cited.code}): {cited.url}",
-            buttons=_aspect_buttons(cited, plan.aspect),
-        )
-        return remember + succeeded
-    dispatcher.utter_message(
-        text=compose(plan.procedure, plan.aspect), buttons=_aspect_buttons(plan.procedure, plan.aspect)
-    )
-    if plan.kind is ReplyKind.ANSWER_WITH_ALTERNATIVES and plan.candidates:
-        dispatcher.utter_message(
-            response="utter_other_candidates",
-            candidates=numbered(plan.candidates),
-            buttons=_candidate_buttons(plan.candidates, plan.aspect),
-        )
     return remember + succeeded
 
 

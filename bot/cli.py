@@ -1,4 +1,7 @@
-"""Command line of the services environment: ``citizenbot kb …``, ``dossiers``, ``purge``, ``staff add``."""
+"""Command line of the services environment: ``citizenbot kb …``, ``dossiers``, ``purge``, ``staff …``.
+
+``staff`` has add, unlock, disable and reset-password.
+"""
 
 from __future__ import annotations
 
@@ -207,7 +210,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
     sub.add_argument("--db", type=Path, default=None, help="records store (default $CITIZENBOT_DB)")
     sub.set_defaults(handler=_staff_add)
+    for name, helptext in (
+        ("unlock", "lift the lock-out after repeated failed logins"),
+        ("disable", "stop an account from logging in (its sessions end too)"),
+        ("reset-password", "set a new password (asked, not an argument); lifts a lock-out"),
+    ):
+        sub = staff_commands.add_parser(name, help=helptext)
+        sub.add_argument("username")
+        if name == "reset-password":
+            sub.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+        sub.add_argument("--db", type=Path, default=None, help="records store (default $CITIZENBOT_DB)")
+        sub.set_defaults(handler=_staff_change)
     return parser
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    """The new password, from stdin or asked twice; None when the two entries differ."""
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    # A password on the command line would stay in the shell history and in `ps`.
+    password = getpass.getpass("Mật khẩu: ")
+    if password != getpass.getpass("Nhập lại mật khẩu: "):
+        print("citizenbot: hai mật khẩu không khớp", file=sys.stderr)
+        return None
+    return password
 
 
 def _staff_add(args: argparse.Namespace) -> int:
@@ -218,19 +246,49 @@ def _staff_add(args: argparse.Namespace) -> int:
     from bot.console.db import ConsoleDatabase
     from bot.services.records import CitizenRecords
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        # A password on the command line would stay in the shell history and in `ps`.
-        password = getpass.getpass("Mật khẩu: ")
-        if password != getpass.getpass("Nhập lại mật khẩu: "):
-            print("citizenbot: hai mật khẩu không khớp", file=sys.stderr)
-            return 2
+    password = _read_password(args.password_stdin)
+    if password is None:
+        return 2
     database = ConsoleDatabase(CitizenRecords(args.db).database)
     user = StaffAccounts(database).add(args.username, password, args.role, args.name)
     after = {"role": user.role, "name": user.display_name}
     AuditLog(database).record(f"cli:{getpass.getuser()}", "staff.add", user.username, after=after)
     print(f"created {user.role} account {user.username} in {database.description}")
+    return 0
+
+
+def _staff_change(args: argparse.Namespace) -> int:
+    """unlock, disable or reset-password: audited as the operating-system user who ran it."""
+    import getpass
+
+    from bot.console.accounts import StaffAccounts
+    from bot.console.audit import AuditLog
+    from bot.console.db import ConsoleDatabase
+    from bot.services.records import CitizenRecords
+
+    database = ConsoleDatabase(CitizenRecords(args.db).database)
+    accounts = StaffAccounts(database)
+    after: dict[str, object]
+    if args.command == "disable":
+        if not accounts.disable(args.username):
+            print(f"citizenbot: không có tài khoản {args.username}", file=sys.stderr)
+            return 1
+        action, after, message = "staff.disable", {"active": False}, "disabled"
+    elif accounts.get(args.username) is None:
+        print(f"citizenbot: không có tài khoản đang dùng {args.username}", file=sys.stderr)
+        return 1
+    elif args.command == "unlock":
+        was_locked = accounts.unlock(args.username)
+        action, after = "staff.unlock", {"was_locked": was_locked}
+        message = "unlocked" if was_locked else "was not locked:"
+    else:
+        password = _read_password(args.password_stdin)
+        if password is None:
+            return 2
+        accounts.set_password(args.username, password)
+        action, after, message = "staff.password", {"password": "đã đặt lại"}, "new password for"
+    AuditLog(database).record(f"cli:{getpass.getuser()}", action, args.username, after=after)
+    print(f"{message} {args.username}")
     return 0
 
 

@@ -43,6 +43,8 @@ class Stack:
     rasa_token: str = ""
     action_token: str = ""
     workdir: Path = Path(".")
+    # A third origin both servers accept from a browser: a test may serve a portal embedding the widget there.
+    portal_origin: str = ""
 
     @property
     def services_log(self) -> Path:
@@ -109,6 +111,7 @@ def running_stack(
         yaml.safe_dump({"channels.rest.CitizenRestInput": None, **(channels or {})}), encoding="utf-8"
     )
     rasa_port, actions_port = free_port(), free_port()
+    portal_origin = f"http://127.0.0.1:{free_port()}"
     tokens = {name: secrets.token_urlsafe(16) for name in (STAFF.env, RASA_API.env, ACTIONS.env)}
     env = {
         **os.environ,
@@ -124,13 +127,13 @@ def running_stack(
     logs = [workdir / "services.log", workdir / "rasa.log"]
     services = subprocess.Popen(
         [str(ROOT / ".venv/services/bin/python"), "-m", "bot.services.server", "--port", str(actions_port),
-         "--rasa-url", f"http://127.0.0.1:{rasa_port}", "--demo"],
+         "--rasa-url", f"http://127.0.0.1:{rasa_port}", "--demo", "--allow-origin", portal_origin],
         cwd=ROOT, env=env, stdout=logs[0].open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     rasa = subprocess.Popen(
         [str(ROOT / ".venv/rasa/bin/python"), "-m", "bot.rasa_server", "--model", str(model),
          "--port", str(rasa_port), "--allow-origin", f"http://127.0.0.1:{actions_port}",
-         "--credentials", str(credentials)],
+         "--allow-origin", portal_origin, "--credentials", str(credentials)],
         cwd=ROOT, env=env, stdout=logs[1].open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     processes = [services, rasa]
@@ -140,7 +143,7 @@ def running_stack(
         yield Stack(
             f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", rasa, services,
             services_start, rasa_start, tokens[STAFF.env], tokens[RASA_API.env], tokens[ACTIONS.env],
-            workdir,
+            workdir, portal_origin,
         )  # fmt: skip
     finally:
         for process in processes:

@@ -70,12 +70,12 @@ class _FakeServer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @staticmethod
-    def _handler_class(post: Callable[[str, dict[str, str], bytes], tuple[int, dict]]) -> type:
+    def _handler_class(post: Callable[[str, dict[str, str], bytes], tuple[int, dict | bytes]]) -> type:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer = post(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                data = json.dumps(answer).encode()
+                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -87,7 +87,7 @@ class _FakeServer:
 
         return Handler
 
-    def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+    def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict | bytes]:
         raise NotImplementedError
 
     def stop(self) -> None:
@@ -102,8 +102,12 @@ class FakeZalo(_FakeServer):
         self.access_token = "access-0"
         self.refresh_token = "refresh-0"
         self.spent_refresh_tokens: set[str] = set()
-        self.refreshes = 0
+        self.refreshes = 0  # refreshes granted
+        self.refresh_calls = 0  # requests to the token endpoint, granted or not
+        self.refresh_delay_s = 0.0  # how long the token endpoint takes to answer
+        self.refresh_answers: list[tuple[int, dict | bytes]] = []  # answers to give before the real ones
         self.fail_next: list[int] = []  # Zalo error codes to answer before accepting again
+        self._refresh_lock = threading.Lock()
         super().__init__()
 
     def credentials(self, token_file: str) -> dict[str, Any]:
@@ -114,7 +118,7 @@ class FakeZalo(_FakeServer):
             "token_file": token_file, "api_base": self.url, "oauth_base": self.url,
         }  # fmt: skip
 
-    def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+    def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict | bytes]:
         if path == "/v4/oa/access_token":
             return self._refresh(headers, body)
         if path != "/v3.0/oa/message/cs":
@@ -128,7 +132,17 @@ class FakeZalo(_FakeServer):
         self.sent.add({"user_id": user_id, "message": payload["message"]})
         return 200, {"error": 0, "message": "Success", "data": {"message_id": secrets.token_hex(8)}}
 
-    def _refresh(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+    def _refresh(self, headers: dict[str, str], body: bytes) -> tuple[int, dict | bytes]:
+        with self._refresh_lock:
+            self.refresh_calls += 1
+            scripted = self.refresh_answers.pop(0) if self.refresh_answers else None
+        time.sleep(self.refresh_delay_s)
+        if scripted is not None:
+            return scripted
+        with self._refresh_lock:  # the server is threaded: a token is spent once even by two requests
+            return self._grant(headers, body)
+
+    def _grant(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
         form = {key: values[0] for key, values in parse_qs(body.decode()).items()}
         if headers.get("secret_key") != ZALO_APP_SECRET or form.get("app_id") != ZALO_APP_ID:
             return 200, {"error": -14014, "message": "Invalid app"}
@@ -181,7 +195,7 @@ class FakeGraph(_FakeServer):
             "page_access_token": MESSENGER_PAGE_TOKEN, "graph_base": self.url, "graph_version": GRAPH_VERSION,
         }  # fmt: skip
 
-    def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+    def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict | bytes]:
         parts = urlsplit(path)
         if parts.path != f"/{GRAPH_VERSION}/me/messages":
             return 404, {"error": {"code": 803, "message": "Unknown path"}}

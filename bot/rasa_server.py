@@ -27,7 +27,7 @@ import threading
 from pathlib import Path
 
 from bot.access_tokens import ACTIONS, RASA_API, read_token
-from bot.settings import PROJECT_ROOT, load_settings
+from bot.settings import PROJECT_ROOT, browser_origin, load_settings
 from bot.text.redaction import redact
 
 # Every route Rasa serves takes small JSON, except PUT /model (token-only; a province deploys models by file).
@@ -105,7 +105,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--endpoints", default=str(PROJECT_ROOT / "endpoints.yml"))
     parser.add_argument("--credentials", default=str(PROJECT_ROOT / "credentials.yml"))
     parser.add_argument(
-        "--allow-origin", action="append", default=[], help="a browser origin allowed besides province.yml's"
+        "--allow-origin",
+        action="append",
+        default=[],
+        type=browser_origin,
+        help="a browser origin allowed besides province.yml's",
     )
     args = parser.parse_args(argv)
     settings = load_settings()

@@ -75,6 +75,13 @@ def _require(section: dict[str, Any], key: str, where: str) -> Any:
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?")
 
 
+def browser_origin(value: str) -> str:
+    """``value`` if it is one origin, scheme://host[:port] (a command line's type); ValueError if not."""
+    if not _ORIGIN.fullmatch(value):
+        raise ValueError(f"'{value}' is not scheme://host[:port]")
+    return value
+
+
 def _origins(web: dict[str, Any], source: str) -> tuple[str, ...]:
     origins = web.get("allowed_origins") or []
     if not isinstance(origins, list):

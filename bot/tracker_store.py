@@ -12,7 +12,6 @@ conversations that hold values as typed).
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import time
@@ -25,55 +24,9 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.text.redaction import redact
+from bot.text.redaction import redact_event
 
 logger = logging.getLogger(__name__)
-
-
-def redact_value(value: Any) -> Any:
-    """``value`` with every string inside it redacted (lists and mappings are walked)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list):
-        return [redact_value(item) for item in value]
-    if isinstance(value, dict):
-        return {key: redact_value(item) for key, item in value.items()}
-    return value
-
-
-@functools.lru_cache(maxsize=512)
-def _redact_bot_text(text: str) -> str:
-    # The assistant says the same long answers again and again (a popular procedure's documents):
-    # redacting each once saves the Rasa server a twentieth of its time under load.
-    return redact(text)
-
-
-def redact_event(data: dict[str, Any], keep_slot_values: bool = False) -> dict[str, Any]:
-    """The stored form of one serialised event: citizens' personal data masked."""
-    kind = data.get("event")
-    if kind == "user":
-        data = dict(data)
-        if isinstance(data.get("text"), str):
-            data["text"] = redact(data["text"])
-        parse_data = data.get("parse_data")
-        if isinstance(parse_data, dict):
-            parse_data = dict(parse_data)
-            if isinstance(parse_data.get("text"), str):
-                parse_data["text"] = redact(parse_data["text"])
-            parse_data["entities"] = [
-                {**entity, "value": redact_value(entity.get("value"))}
-                for entity in parse_data.get("entities") or []
-                if isinstance(entity, dict)
-            ]
-            data["parse_data"] = parse_data
-        if data.get("metadata"):
-            data["metadata"] = redact_value(data["metadata"])
-        return data
-    if kind == "bot" and isinstance(data.get("text"), str):
-        return {**data, "text": _redact_bot_text(data["text"])}
-    if kind == "slot" and not keep_slot_values:
-        return {**data, "value": redact_value(data.get("value"))}
-    return data
 
 
 ABANDONED_FORM_S = 30 * 60
@@ -148,7 +101,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                         data=json.dumps(stored),
                     )
                 )
-            if _form_ended(new_events, tracker):
+            form_ended = _form_ended(new_events, tracker)
+            if form_ended:
                 self._redact_stored_slots(session, tracker.sender_id)
                 session.execute(
                     sqlalchemy.text("DELETE FROM pending_redaction WHERE sender_id = :sender"),
@@ -159,6 +113,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     sqlalchemy.text(_MARK_PENDING), {"sender": tracker.sender_id, "now": time.time()}
                 )
             session.commit()
+        if form_ended:
+            self.flush_write_ahead_log()
         if time.time() - self._last_sweep > SWEEP_EVERY_S:
             self.redact_abandoned_forms()
 
@@ -177,7 +133,25 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     {"sender": sender_id},
                 )
             session.commit()
+        if stale:
+            self.flush_write_ahead_log()
         return len(stale)
+
+    def flush_write_ahead_log(self) -> bool:
+        """On SQLite, move the write-ahead log into the database and empty it; False if it stayed.
+
+        Slot values typed during a form reach tracker.db-wal as typed; redacting the rows in place adds
+        the redacted pages to the log but leaves the earlier frames in it until a checkpoint overwrites
+        them, which may be never on a quiet server. Once per form end, a few milliseconds.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return True
+        with self.engine.connect() as connection:
+            busy, _, _ = connection.execute(sqlalchemy.text("PRAGMA wal_checkpoint(TRUNCATE)")).fetchone()
+        if busy:
+            # Another connection reads an older snapshot: the next form end or sweep empties the log.
+            logger.warning("tracker store: write-ahead log not emptied (a reader was busy)")
+        return not busy
 
     def _redact_stored_slots(self, session: Any, sender_id: str) -> None:
         rows = session.query(self.SQLEvent).filter(

@@ -3,9 +3,11 @@
 URL /webhooks/messenger/webhook. GET answers Meta's verification (``hub.verify_token`` → ``hub.challenge``).
 POST must carry ``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body with the app secret>``; anything
 else gets 403 and causes nothing (Rasa's built-in connector checks only the old SHA-1 header). A good request
-gets 200 at once; each message is processed once (by ``mid``) in the background. Replies go through the
-Graph API's Send API: buttons as quick replies, text cut at 2,000 characters on sentence boundaries; a
-civil servant's reply more than 24 hours after the citizen last wrote carries the HUMAN_AGENT tag.
+gets 200 at once; each message is processed once (by ``mid``) in the background, unless it is older than
+``max_event_age_s`` (24 h by default: Meta retries a failed webhook for hours), when it is dropped. Replies
+go through the Graph API's Send API: buttons as quick replies, text cut at 2,000 characters on sentence
+boundaries; a civil servant's reply more than 24 hours after the citizen last wrote carries the
+HUMAN_AGENT tag.
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from sanic.response import HTTPResponse
 from bot.text.redaction import redact
 from channels.platform import (
     BACKOFF_S,
+    HTTP_TIMEOUT_S,
     DeliveryFailed,
     PlatformEvent,
     PlatformInput,
     PlatformOutput,
+    event_window,
     hex_digest_matches,
+    is_stale,
     split_text,
 )
 from channels.state import ChannelState
@@ -43,7 +48,6 @@ MAX_QUICK_REPLIES = 13
 QUICK_REPLY_TITLE_CHARS = 20
 STANDARD_WINDOW_S = 24 * 3600
 RETRYABLE_CODES = frozenset({1, 2, 4, 17, 32, 613})  # temporary errors and rate limits
-DEFAULT_MAX_EVENT_AGE_S = 900
 
 
 def messenger_signature(app_secret: str, raw_body: bytes) -> str:
@@ -97,7 +101,7 @@ class MessengerOutput(PlatformOutput):
 
     async def _post(self, body: dict[str, Any]) -> tuple[int, str]:
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S)) as session:
                 async with session.post(
                     f"{self.graph_url}/me/messages", json=body, params={"access_token": self.page_token}
                 ) as answer:
@@ -137,7 +141,7 @@ class MessengerInput(PlatformInput):
             str(credentials.get("app_secret") or ""),
             str(credentials.get("page_access_token") or ""),
             f"{base}/{version}",
-            int(credentials.get("max_event_age_s") or DEFAULT_MAX_EVENT_AGE_S),
+            event_window(credentials.get("max_event_age_s")),
         )
 
     def __init__(
@@ -195,10 +199,12 @@ class MessengerInput(PlatformInput):
         sender = item.get("sender") if isinstance(item.get("sender"), dict) else {}
         user_id = str(sender.get("id") or "")
         stamp = item.get("timestamp")
-        if not user_id or (isinstance(stamp, int) and abs(time.time() - stamp / 1000) > self.max_event_age_s):
-            if user_id:
-                logger.info("messenger: event older than %d s dropped", self.max_event_age_s)
-            return None  # nobody to answer, or an event too old to be anything but a replay
+        if not user_id or not isinstance(stamp, int) or isinstance(stamp, bool):
+            return None  # nobody to answer, or not an event Meta sends (every one is dated)
+        if is_stale(stamp / 1000, self.max_event_age_s):
+            # Acknowledged with the rest of the body (200), so Meta does not retry it; not answered.
+            logger.warning("messenger: event outside the %d s window dropped", self.max_event_age_s)
+            return None
         message = item.get("message") if isinstance(item.get("message"), dict) else None
         postback = item.get("postback") if isinstance(item.get("postback"), dict) else None
         if message is not None:

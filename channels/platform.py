@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -29,8 +30,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.access_tokens import RASA_API, read_token
-from channels.rest import ERROR_TOO_LONG, MAX_MESSAGE_CHARS, REPLY_WAITING_FOR_STAFF, clean_message
-from channels.state import ChannelState
+from channels.rest import (
+    ERROR_TOO_LONG,
+    MAX_MESSAGE_CHARS,
+    REPLY_FAILURE,
+    REPLY_WAITING_FOR_STAFF,
+    clean_message,
+)
+from channels.state import SEEN_KEPT_S, ChannelState
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +56,14 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 _LIST_ITEM = re.compile(r"(?m)^(\d{1,2})\. ")
 _SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+|\n+")
 BACKOFF_S = (0.5, 1.0, 2.0)  # waits before retrying a platform's temporary error
+# Platforms retry a webhook that failed for hours (Meta up to 36 h): after an outage their retries are
+# genuine messages. Replays are stopped by the event ids kept (SEEN_KEPT_S), not by the age limit.
+DEFAULT_MAX_EVENT_AGE_S = 24 * 3600
+FUTURE_SKEW_S = 300  # a platform's clock ahead of ours; further ahead is not a genuine event
+# The services process gives up on a staff message after 20 s: answer before that, so that staff are never
+# told "failed" for a message that then goes out. Each HTTP call to a platform is bounded by HTTP_TIMEOUT_S.
+STAFF_DELIVERY_DEADLINE_S = 15.0
+HTTP_TIMEOUT_S = 4.0
 _processing: asyncio.AbstractEventLoop | None = None
 _processing_started = threading.Lock()
 
@@ -71,6 +86,25 @@ def processing_loop() -> asyncio.AbstractEventLoop:
 
 class DeliveryFailed(Exception):
     """The platform did not take the message (after retries)."""
+
+
+def event_window(configured: Any) -> int:
+    """The maximum event age from credentials.yml (seconds), never longer than event ids are kept.
+
+    An event older than the ids kept could be replayed unnoticed, so a longer setting is cut down.
+    """
+    longest = SEEN_KEPT_S - FUTURE_SKEW_S  # an event dated ahead of its arrival must not outlive its id
+    window = int(configured or DEFAULT_MAX_EVENT_AGE_S)
+    if not 0 < window <= longest:
+        logger.warning("max_event_age_s %s outside 1..%d s: %d s used", configured, longest, longest)
+        return longest
+    return window
+
+
+def is_stale(sent_at_s: float, max_age_s: float, now: float | None = None) -> bool:
+    """True for an event sent longer ago than ``max_age_s``, or dated further ahead than clocks drift."""
+    age = (time.time() if now is None else now) - sent_at_s
+    return age > max_age_s or age < -FUTURE_SKEW_S
 
 
 @dataclass(frozen=True)
@@ -195,7 +229,11 @@ class PlatformInput(InputChannel):
 
     # ---- what a platform defines ----
     def verify(self, request: Request) -> HTTPResponse | None:
-        """None when the request is authentic and fresh, else the 4xx to answer."""
+        """None when the request is authentic and fresh, else what to answer.
+
+        That is a 4xx for a forgery, and a 200 for a genuine event too old to answer (dropped, logged): a
+        refusal would only make the platform retry it, and may get the webhook disabled.
+        """
         raise NotImplementedError
 
     def read_events(self, body: dict[str, Any]) -> list[PlatformEvent]:
@@ -243,9 +281,18 @@ class PlatformInput(InputChannel):
         future.add_done_callback(finished)
 
     async def handle(self, event: PlatformEvent, on_new_message: OnNewMessage, agent: Any = None) -> None:
-        """Process one accepted event: answer it, or say politely what the assistant can read."""
+        """Process one accepted event: answer it, or say politely what the assistant can read.
+
+        A failure on the way gets the REST channel's failure reply: the citizen is never left in silence.
+        """
         try:
             await self._answer(event, on_new_message, agent)
+        except Exception as error:  # noqa: BLE001 - logged by type (never the text); the citizen is told
+            logger.error("%s: event processing failed (%s)", self.name(), type(error).__name__)
+            try:
+                await self.make_output().deliver(event.user_id, REPLY_FAILURE)
+            except Exception as second:  # noqa: BLE001 - the platform itself is failing: nothing more to do
+                logger.error("%s: failure reply not sent (%s)", self.name(), type(second).__name__)
         finally:
             self.state.done(self.name(), event.event_id)
 
@@ -255,11 +302,12 @@ class PlatformInput(InputChannel):
         if event.kind == "unsupported":
             await output.deliver(event.user_id, REPLY_UNSUPPORTED)
             return
+        # Measured before cleaning, as the REST channel does: what it refuses, no channel accepts.
+        if len(event.text) > MAX_MESSAGE_CHARS:
+            await output.deliver(event.user_id, ERROR_TOO_LONG)
+            return
         text = clean_message(event.text)
         if not text:
-            return
-        if len(text) > MAX_MESSAGE_CHARS:  # what the REST channel refuses, no channel accepts
-            await output.deliver(event.user_id, ERROR_TOO_LONG)
             return
         if event.kind == "text":
             text = self.state.menu_choice(self.name(), event.user_id, text) or text
@@ -314,10 +362,20 @@ class PlatformInput(InputChannel):
             # Sent from the processing thread's loop, like every reply: the platform client (its token
             # refresh lock) lives in that one loop.
             delivery = self.make_output().deliver(platform_user(recipient), text.strip(), staff=True)
+            sending = asyncio.run_coroutine_threadsafe(delivery, processing_loop())
             try:
-                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(delivery, processing_loop()))
+                await asyncio.wait_for(asyncio.wrap_future(sending), STAFF_DELIVERY_DEADLINE_S)
+            except asyncio.TimeoutError:
+                sending.cancel()  # no retry may send it after staff were told it failed
+                logger.error(
+                    "%s: staff message not delivered in %.0f s", self.name(), STAFF_DELIVERY_DEADLINE_S
+                )
+                return response.json({"error": "the platform did not answer in time"}, status=504)
             except DeliveryFailed as error:
                 logger.error("%s: staff message not delivered: %s", self.name(), error)
+                return response.json({"error": "the platform did not take the message"}, status=502)
+            except Exception as error:  # noqa: BLE001 - a 502 staff can act on, not a 500
+                logger.error("%s: staff message not delivered (%s)", self.name(), type(error).__name__)
                 return response.json({"error": "the platform did not take the message"}, status=502)
             return response.json({"status": "sent"})
 

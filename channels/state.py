@@ -21,7 +21,9 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = PROJECT_ROOT / "var" / "channels.db"
-# Platforms retry for hours at most; ids older than this can no longer come back.
+# How long an event id is remembered. Events older than a channel's max_event_age_s are dropped unread, so
+# ids must outlive that window (channels.platform.event_window caps it to this): a replay of an event whose
+# id was forgotten would be answered again. Platforms retry for 36 hours at most.
 SEEN_KEPT_S = 3 * 24 * 3600
 
 _SCHEMA = """
@@ -65,6 +67,13 @@ class ChannelState:
         self._db.execute("PRAGMA synchronous = NORMAL")
         with self._connect() as db:
             db.executescript(_SCHEMA)
+        self.forget_old_events()
+
+    def forget_old_events(self, now: float | None = None) -> int:
+        """Delete the ids of events seen over SEEN_KEPT_S ago (too old to be accepted again); how many."""
+        cutoff = (time.time() if now is None else now) - SEEN_KEPT_S
+        with self._connect() as db:
+            return int(db.execute("DELETE FROM seen_events WHERE seen_at < ?", (cutoff,)).rowcount)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

@@ -19,12 +19,16 @@ class FakeRasa(BaseHTTPRequestHandler):
     """Rasa's tracker API and the channels' staff_message webhooks, recording what they receive."""
 
     status = 200
+    failing_paths: tuple[str, ...] = ()  # path prefixes answered with HTTP 502 whatever ``status`` says
     received: list[tuple[str, Any]] = []
     tracker_events: list[dict[str, Any]] = []
     parse_intent: dict[str, Any] = {}  # what POST /model/parse answers as the intent
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path.startswith(FakeRasa.failing_paths) and FakeRasa.failing_paths:
+            self._answer(502, {})
+            return
         FakeRasa.received.append((self.path, body))
         if self.path.startswith("/model/parse") and FakeRasa.status == 200:
             self._answer(200, {"text": body.get("text"), "intent": FakeRasa.parse_intent, "entities": []})
@@ -56,6 +60,7 @@ def fake_rasa() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     FakeRasa.received.clear()
     FakeRasa.status = 200
+    FakeRasa.failing_paths = ()
     FakeRasa.tracker_events = []
     FakeRasa.parse_intent = {}
     try:

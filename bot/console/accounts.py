@@ -96,6 +96,36 @@ class StaffAccounts:
             ).fetchone()
         return StaffUser(*row) if row else None
 
+    def unlock(self, username: str) -> bool:
+        """Forget the failed logins that lock the username out; whether it was locked."""
+        locked = self.is_locked(username)
+        with self.database.connect() as db:
+            db.execute(
+                "DELETE FROM console_login_failures WHERE username = ?", (normalise_username(username),)
+            )
+        return locked
+
+    def disable(self, username: str) -> bool:
+        """Stop an account from logging in (its open sessions are refused too); whether it existed."""
+        with self.database.connect() as db:
+            cursor = db.execute(
+                "UPDATE console_users SET active = 0 WHERE username = ?", (normalise_username(username),)
+            )
+        return bool(cursor.rowcount)
+
+    def set_password(self, username: str, password: str) -> bool:
+        """Replace the password and lift a lock-out; whether the account exists (AccountError: too short)."""
+        if len(password) < MIN_PASSWORD_CHARS:
+            raise AccountError(f"mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự")
+        name = normalise_username(username)
+        with self.database.connect() as db:
+            cursor = db.execute(
+                "UPDATE console_users SET password_hash = ? WHERE username = ?",
+                (_hasher.hash(password), name),
+            )
+            db.execute("DELETE FROM console_login_failures WHERE username = ?", (name,))
+        return bool(cursor.rowcount)
+
     def usernames(self) -> list[StaffUser]:
         """Every active account, by username (the choices for a ticket's assignee)."""
         with self.database.connect() as db:

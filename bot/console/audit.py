@@ -38,16 +38,24 @@ class AuditLog:
             )
             return int(cursor.lastrowid or 0)
 
-    def entries(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
-        """The newest entries first, optionally of one action."""
-        where, args = ("WHERE action = ?", (action,)) if action else ("", ())
+    def entries(
+        self, limit: int = 200, action: str | None = None, actor: str | None = None, offset: int = 0
+    ) -> list[AuditEntry]:
+        """The newest entries first, optionally of one action and/or one actor, skipping ``offset``."""
+        conditions = [(c, v) for c, v in (("action = ?", action), ("actor = ?", actor)) if v]
+        where = ("WHERE " + " AND ".join(c for c, _ in conditions)) if conditions else ""
         with self.database.connect() as db:
             rows = db.execute(
                 f"SELECT id, at, actor, action, target, before, after FROM console_audit {where}"
-                " ORDER BY id DESC LIMIT ?",
-                (*args, limit),
+                " ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*(v for _, v in conditions), limit, offset),
             ).fetchall()
         return [AuditEntry(*row) for row in rows]
+
+    def actors(self) -> list[str]:
+        """Everyone who appears in the log (for the audit page's filter)."""
+        with self.database.connect() as db:
+            return [row[0] for row in db.execute("SELECT DISTINCT actor FROM console_audit ORDER BY actor")]
 
 
 def _dump(value: Any) -> str | None:

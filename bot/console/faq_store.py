@@ -9,15 +9,11 @@ two processes sharing one database cannot both pass the check.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-
-import yaml
 
 from bot.console.db import ConsoleDatabase, utcnow
 from bot.knowledge.model import FaqEntry
@@ -28,9 +24,7 @@ MAX_QUESTIONS = 20
 MAX_QUESTION_CHARS = 300
 MAX_ANSWER_CHARS = 4000
 MAX_TAGS = 10
-CSV_COLUMNS = ("id", "questions", "answer", "procedure_codes", "tags", "active", "version")
 LIST_SEPARATOR = "|"  # between questions, codes and tags in one CSV cell
-FORMULA_STARTS = ("=", "+", "-", "@")  # a spreadsheet would run such a cell: exported with a leading '
 
 
 @dataclass(frozen=True)
@@ -91,9 +85,9 @@ class ImportRow(NamedTuple):
 
 @dataclass
 class ImportReport:
-    """What an import would do or did: per-line errors, or the entries created and changed."""
+    """What an import did: the entries created and changed, or the conflicting rows (then nothing)."""
 
-    errors: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # rows refused: changed since the export
     created: list[FaqRecord] = field(default_factory=list)
     changed: list[tuple[FaqRecord, FaqRecord]] = field(default_factory=list)  # (before, after)
     unchanged: int = 0
@@ -226,20 +220,25 @@ class FaqStore:
     def apply_import(self, rows: list[ImportRow], actor: str) -> ImportReport:
         """Create or update every entry in one transaction (unchanged ones are left alone).
 
-        A row exported at an older version than the stored one is a conflict: then nothing is written and
-        ``errors`` says which lines.
+        A row that would change a stored entry must name the version it was exported at, and that must
+        still be the stored one: otherwise it is a conflict, ``conflicts`` lists it, and nothing is
+        written (a file without versions is usually an old export or the seed file, and would silently
+        undo someone's later edit).
         """
         report = ImportReport()
         with self.database.connect(exclusive=True) as db:
             stored = {row["id"]: _record(row) for row in db.execute("SELECT * FROM console_faq")}
             for line, draft, version in rows:
                 now = stored.get(draft.id)
-                if now is not None and version is not None and version != now.version:
-                    report.errors.append(
-                        f"Dòng {line}: “{draft.id}” đã được {now.updated_by} sửa (phiên bản {now.version}) "
-                        f"sau khi tệp được tải về (phiên bản {version}). Tải tệp mới rồi sửa lại."
-                    )
-            if report.errors:
+                if now is None or _same(now, draft) or version == now.version:
+                    continue
+                exported = "không ghi phiên bản" if version is None else f"được tải về ở phiên bản {version}"
+                report.conflicts.append(
+                    f"Dòng {line}: “{draft.id}” {exported}, nhưng câu hỏi này hiện ở phiên bản "
+                    f"{now.version} ({now.updated_by} sửa lần cuối). Dòng này sẽ ghi đè thay đổi đó, "
+                    "nên chưa nhập gì. Tải tệp xuất mới nhất rồi sửa trên tệp đó."
+                )
+            if report.conflicts:
                 return report
             for _, draft, _ in rows:
                 row = db.execute("SELECT * FROM console_faq WHERE id = ?", (draft.id,)).fetchone()
@@ -248,7 +247,7 @@ class FaqStore:
                     report.created.append(FaqRecord(**draft.content() | _lists(draft)))
                     continue
                 before = _record(row)
-                if FaqDraft(**before.content() | _lists(before)) == draft:
+                if _same(before, draft):
                     report.unchanged += 1
                     continue
                 self._write(db, draft, before.version + 1, actor)
@@ -282,6 +281,11 @@ def _columns(draft: FaqDraft) -> tuple[Any, ...]:
     )
 
 
+def _same(record: FaqRecord, draft: FaqDraft) -> bool:
+    """Whether importing ``draft`` would leave the stored entry as it is."""
+    return FaqDraft(**record.content() | _lists(record)) == draft
+
+
 def _lists(draft: FaqDraft) -> dict[str, Any]:
     """The tuple fields of a draft (content() holds lists, the dataclasses hold tuples)."""
     return {
@@ -303,124 +307,3 @@ def _record(row: Any) -> FaqRecord:
         updated_at=row["updated_at"],
         updated_by=row["updated_by"],
     )
-
-
-# --- Exchange formats -----------------------------------------------------------------------------------
-
-
-def to_yaml(records: Iterable[FaqRecord]) -> str:
-    """The active entries in knowledge_base/faq.yml's format (a drop-in replacement for that file)."""
-    items = [
-        {
-            "id": r.id,
-            "questions": list(r.questions),
-            "answer": r.answer,
-            "procedure_codes": list(r.procedure_codes),
-            "tags": list(r.tags),
-        }
-        for r in records
-        if r.active
-    ]
-    header = "# Exported from the staff console (/console/faq): active entries only.\n"
-    return header + yaml.safe_dump({"faq": items}, allow_unicode=True, sort_keys=False, width=110)
-
-
-def to_csv(records: Iterable[FaqRecord]) -> str:
-    """Every entry (active or not) as CSV with a header; lists joined by '|'. UTF-8 BOM for Excel."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    joined = f" {LIST_SEPARATOR} ".join
-    for r in records:
-        cells = [joined(r.questions), r.answer, joined(r.procedure_codes), joined(r.tags)]
-        writer.writerow([r.id, *map(_safe_cell, cells), "1" if r.active else "0", r.version])
-    return "\ufeff" + buffer.getvalue()
-
-
-def parse_yaml(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-    """(line, raw item) pairs of a faq.yml-style document, or errors."""
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        return [], [f"Tệp YAML không đọc được: {error}"]
-    if not isinstance(data, dict) or not isinstance(data.get("faq"), list) or root is None:
-        return [], ["Tệp YAML cần có khóa “faq” chứa danh sách câu hỏi (như knowledge_base/faq.yml)."]
-    faq_node = next(value for key, value in root.value if key.value == "faq")
-    lines = [node.start_mark.line + 1 for node in faq_node.value]
-    return list(zip(lines, data["faq"])), []
-
-
-def parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-    """(line, raw item) pairs of a CSV export, or errors."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [
-        c for c in ("id", "questions", "answer", "procedure_codes") if c not in (reader.fieldnames or [])
-    ]
-    if missing:
-        return [], ["Tệp CSV thiếu cột: " + ", ".join(missing) + "."]
-    items = []
-    try:
-        for row in reader:
-            item: dict[str, Any] = {
-                "id": (row.get("id") or "").strip(),
-                "questions": list(split_list(_cell(row, "questions"))),
-                "answer": _cell(row, "answer").strip(),
-                "procedure_codes": list(split_words(_cell(row, "procedure_codes"))),
-                "tags": list(split_list(_cell(row, "tags"))),
-            }
-            if (row.get("version") or "").strip().isdigit():
-                item["version"] = int((row.get("version") or "").strip())
-            if (row.get("active") or "").strip():
-                item["active"] = (row.get("active") or "").strip().lower() in ("1", "true", "có", "co", "yes")
-            items.append((reader.line_num, item))
-    except csv.Error as error:
-        return [], [f"Tệp CSV không đọc được (dòng {reader.line_num}): {error}"]
-    return items, []
-
-
-def drafts_from(
-    items: list[tuple[int, dict[str, Any]]], known: Callable[[str], bool]
-) -> tuple[list[ImportRow], list[str]]:
-    """Validated rows of imported items; errors name the line. Ids must be given and unique."""
-    drafts: list[ImportRow] = []
-    errors: list[str] = []
-    seen: set[str] = set()
-    for line, item in items:
-        if not isinstance(item, dict):
-            errors.append(f"Dòng {line}: mục không đúng dạng (cần id, questions, answer, procedure_codes).")
-            continue
-        draft = FaqDraft(
-            id=str(item.get("id") or "").strip(),
-            questions=tuple(str(q).strip() for q in _as_list(item.get("questions")) if str(q).strip()),
-            answer=str(item.get("answer") or "").strip(),
-            procedure_codes=tuple(str(c).strip() for c in _as_list(item.get("procedure_codes"))),
-            tags=tuple(str(t).strip() for t in _as_list(item.get("tags")) if str(t).strip()),
-            active=item.get("active") is not False,
-        )
-        problems = validate(draft, known)
-        if not draft.id:
-            problems.insert(0, "Thiếu mã câu hỏi (id).")
-        elif draft.id in seen:
-            problems.insert(0, f"Mã câu hỏi “{draft.id}” lặp lại trong tệp.")
-        seen.add(draft.id)
-        errors.extend(f"Dòng {line}: {problem}" for problem in problems)
-        version = item.get("version")
-        drafts.append(ImportRow(line, draft, version if isinstance(version, int) else None))
-    return drafts, errors
-
-
-def _safe_cell(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _cell(row: dict[str, Any], name: str) -> str:
-    """A CSV cell, without the quote :func:`_safe_cell` put before a formula-like text."""
-    text = str(row.get(name) or "")
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]

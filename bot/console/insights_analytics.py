@@ -1,29 +1,24 @@
 """Figures for the centre's director over a period: from Rasa's tracker store (read-only) and the records.
 
 The tracker store is Rasa's SQL ``events`` table (sender_id, type_name, timestamp, intent_name,
-action_name, data JSON). It is opened read-only (SQLite URI ``mode=ro``); when it is missing, the
+action_name, data JSON), read through bot/console/insights_tracker.py; when it is missing, the
 conversation figures are zeros. Days are the server's local days, as the records' times are.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import logging
-import os
 import re
-import sqlite3
-import statistics
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.console.insights_handoffs import HandoffWait, handoff_waits, summary
+from bot.console.insights_tracker import query_events_table
 from bot.services.records import CitizenRecords
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -44,16 +39,6 @@ ASPECTS = {
     "ask_result": "Kết quả nhận được",
     "ask_online_submission": "Nộp trực tuyến",
 }
-CSV_HEADER = [
-    "Ngày",
-    "Cuộc trò chuyện",
-    "Tin nhắn của công dân",
-    "Tin nhắn của trợ lý",
-    "Câu hỏi chưa trả lời được",
-    "Yêu cầu gặp cán bộ",
-    "Đánh giá 👍",
-    "Đánh giá 👎",
-]
 
 
 @dataclass(frozen=True)
@@ -102,6 +87,14 @@ def parse_period(start: str | None, end: str | None, today: date | None = None) 
     return Period(first, last), ""
 
 
+def procedure_label(code: str, name: str, width: int = 45) -> str:
+    """A procedure as charts name it: its name (shortened when long) and code; the code alone if unknown."""
+    if not name:
+        return code
+    short = name if len(name) <= width else name[: width - 1].rstrip() + "…"
+    return f"{short} ({code})"
+
+
 def channel_of(sender_id: str) -> str:
     """The channel a conversation came from, by its sender id's prefix."""
     for prefix, name in CHANNELS:
@@ -119,10 +112,11 @@ class Analytics:
     conversations: int = 0
     messages: int = 0
     channels: list[tuple[str, int]] = field(default_factory=list)
-    procedures: list[tuple[str, int]] = field(default_factory=list)
+    procedures: list[tuple[str, str, int]] = field(default_factory=list)  # code, name, count
     aspects: list[tuple[str, int]] = field(default_factory=list)
     answers: dict[str, int] = field(default_factory=dict)
     handoffs: dict[str, Any] = field(default_factory=dict)
+    handoff_waits: list[HandoffWait] = field(default_factory=list)
     helpful: int = 0
     unhelpful: int = 0
     tracker_found: bool = False
@@ -157,48 +151,17 @@ class _Day:
 
 _EVENTS_QUERY = (
     "SELECT sender_id, type_name, timestamp, intent_name, data FROM events"
-    " WHERE type_name IN ('user', 'bot', 'slot') AND timestamp >= {p} AND timestamp < {p}"
+    " WHERE type_name IN ('user', 'bot', 'slot') AND timestamp >= ? AND timestamp < ?"
     " ORDER BY sender_id, id"
 )
 EventRow = tuple[str, str, float, str | None, str | None]
 
 
 def _events(path: Path, period: Period) -> list[EventRow] | None:
-    """The period's user, bot and slot events, by conversation then order (None when there is no store).
-
-    Rasa's tracker store is PostgreSQL when $CITIZENBOT_TRACKER_DATABASE_URL names one (the cluster),
-    else the SQLite file at ``path``.
-    """
+    """The period's user, bot and slot events, by conversation then order (None when there is no store)."""
     bounds = (period.since.timestamp(), period.until.timestamp())
-    url = os.environ.get("CITIZENBOT_TRACKER_DATABASE_URL", "")
-    if url.startswith("postgresql://"):
-        rows = _postgres_events(url, bounds)
-    elif not path.is_file():
-        return None
-    else:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
-        try:
-            exists = connection.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
-            ).fetchone()
-            rows = connection.execute(_EVENTS_QUERY.format(p="?"), bounds).fetchall() if exists else []
-        finally:
-            connection.close()
+    rows = query_events_table(path, _EVENTS_QUERY, bounds)
     return None if rows is None else [(str(r[0]), str(r[1]), float(r[2]), r[3], r[4]) for r in rows]
-
-
-def _postgres_events(url: str, bounds: tuple[float, float]) -> list[Any] | None:
-    import psycopg  # only where the tracker store is PostgreSQL
-
-    try:
-        with psycopg.connect(url, connect_timeout=5) as connection:
-            connection.read_only = True  # the console never writes Rasa's conversations
-            if connection.execute("SELECT to_regclass('events')").fetchone() == (None,):
-                return []
-            return connection.execute(_EVENTS_QUERY.format(p="%s"), bounds).fetchall()
-    except psycopg.Error as error:
-        logger.warning("conversation figures unavailable: %s", type(error).__name__)
-        return None
 
 
 def _data(raw: str | None) -> dict[str, Any]:
@@ -222,7 +185,7 @@ def _classify(turn: _Turn, text: str) -> None:
         turn.code = codes[0]
 
 
-def _tracker_figures(analytics: Analytics, path: Path) -> None:
+def _tracker_figures(analytics: Analytics, path: Path, names: Mapping[str, str]) -> None:
     """Fill the conversation figures from the tracker store."""
     days = {day: _Day() for day in analytics.period.days}
     senders: set[str] = set()
@@ -261,7 +224,7 @@ def _tracker_figures(analytics: Analytics, path: Path) -> None:
     analytics.conversations = len(senders)
     analytics.messages = sum(figures.messages for figures in days.values())
     analytics.channels = Counter(channel_of(sender) for sender in senders).most_common()
-    analytics.procedures = procedures.most_common(10)
+    analytics.procedures = [(code, names.get(code, ""), count) for code, count in procedures.most_common(10)]
     analytics.aspects = aspects.most_common()
     analytics.answers = {
         "direct": sum(1 for t in turns if t.cited and not t.choices),
@@ -278,23 +241,28 @@ def _tracker_figures(analytics: Analytics, path: Path) -> None:
         )
 
 
-def _minutes(start: str, end: str) -> float:
-    """Minutes between two stored local times."""
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 60
+def compute(
+    records: CitizenRecords,
+    tracker_db: Path,
+    period: Period,
+    names: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> Analytics:
+    """All the period's figures (a few queries; call it off the event loop).
 
-
-def compute(records: CitizenRecords, tracker_db: Path, period: Period) -> Analytics:
-    """All the period's figures (a few queries; call it off the event loop)."""
+    ``names``: procedure names by code (the catalogue), shown beside the top procedures' codes.
+    ``now``: the moment the waits of requests still open are measured to.
+    """
     analytics = Analytics(period)
-    _tracker_figures(analytics, tracker_db)
+    _tracker_figures(analytics, tracker_db, names or {})
     per_day: dict[str, Counter[str]] = {day.isoformat(): Counter() for day in period.days}
     unanswered = records.unanswered_between(period.since, period.until, limit=1_000_000)
-    handoffs = records.handoff_times(period.since, period.until)
+    waits = handoff_waits(records, period.since, period.until, now)
     ratings = records.ratings(period.since, period.until, limit=1_000_000)
     for row in unanswered:
         per_day.get(str(row["created_at"])[:10], Counter())["unanswered"] += 1
-    for row in handoffs:
-        per_day.get(str(row["created_at"])[:10], Counter())["handoffs"] += 1
+    for wait in waits:
+        per_day.get(wait.requested_at.date().isoformat(), Counter())["handoffs"] += 1
     for row in ratings:
         key = "helpful" if row["rating"] == 1 else "unhelpful"
         per_day.get(str(row["created_at"])[:10], Counter())[key] += 1
@@ -305,34 +273,6 @@ def compute(records: CitizenRecords, tracker_db: Path, period: Period) -> Analyt
     analytics.answers["unanswered"] = len(unanswered)
     analytics.helpful = sum(1 for row in ratings if row["rating"] == 1)
     analytics.unhelpful = len(ratings) - analytics.helpful
-    waits = [_minutes(r["created_at"], r["closed_at"]) for r in handoffs if r["closed_at"]]
-    analytics.handoffs = {
-        "count": len(handoffs),
-        "closed": len(waits),
-        "open": sum(1 for r in handoffs if r["status"] == "open"),
-        "median_minutes": round(statistics.median(waits)) if waits else None,
-        "mean_minutes": round(statistics.fmean(waits)) if waits else None,
-        "max_minutes": round(max(waits)) if waits else None,
-    }
+    analytics.handoff_waits = waits
+    analytics.handoffs = summary(waits)
     return analytics
-
-
-def to_csv(analytics: Analytics) -> str:
-    """The daily figures as CSV (UTF-8 with a BOM so that spreadsheet programs read the diacritics)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in analytics.daily:
-        writer.writerow(
-            [
-                row["day"].isoformat(),
-                row["conversations"],
-                row["messages"],
-                row["bot_messages"],
-                row["unanswered"],
-                row["handoffs"],
-                row["helpful"],
-                row["unhelpful"],
-            ]
-        )
-    return "\ufeff" + out.getvalue()

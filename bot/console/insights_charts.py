@@ -19,7 +19,7 @@ matplotlib.use("Agg")  # never a GUI backend, even if something imports pyplot l
 from matplotlib.figure import Figure  # noqa: E402 - after choosing the backend
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from bot.console.insights_analytics import Analytics  # noqa: E402
+from bot.console.insights_analytics import Analytics, procedure_label  # noqa: E402
 
 BRAND = "#a3161a"
 BLUE = "#0b4f8a"
@@ -88,7 +88,9 @@ def charts(analytics: Analytics) -> dict[str, str]:
     return {
         "daily": daily_chart(analytics),
         "channels": bar_chart(analytics.channels, BLUE),
-        "procedures": bar_chart(analytics.procedures),
+        "procedures": bar_chart(
+            [(procedure_label(code, name), count) for code, name, count in analytics.procedures]
+        ),
         "aspects": bar_chart(analytics.aspects, BLUE),
         "answers": bar_chart(shares, GREY, unit=" %"),
         "ratings": bar_chart([("Hữu ích", analytics.helpful), ("Chưa đúng ý", analytics.unhelpful)]),

@@ -23,6 +23,9 @@ FILLER = frozenset(
     " gi nao cua va co".split()
 )
 DISMISS_REASONS = {"out_of_scope": "Ngoài phạm vi", "spam": "Tin rác (spam)"}
+# Reviewed by answering them: set when an FAQ or alias made from the group is saved.
+RESOLVED_REASONS = {"faq": "Đã tạo câu hỏi thường gặp", "alias": "Đã tạo từ đồng nghĩa"}
+MAX_WORDINGS = 20  # an FAQ entry takes at most 20 questions (faq_store.MAX_QUESTIONS)
 
 
 def tokens(question: str) -> frozenset[str]:
@@ -30,6 +33,14 @@ def tokens(question: str) -> frozenset[str]:
     words = WORD.findall(strip_diacritics(fold(question)))
     meaningful = frozenset(word for word in words if word not in FILLER)
     return meaningful or frozenset(words)
+
+
+def wording_key(question: str) -> str:
+    """What two wordings share when they differ only in case, spacing or punctuation.
+
+    Diacritics count: a wording typed without them is worth keeping as an FAQ variant of its own.
+    """
+    return " ".join(WORD.findall(fold(question)))
 
 
 def similarity(left: frozenset[str], right: frozenset[str]) -> float:
@@ -70,19 +81,19 @@ class QuestionGroup:
     @property
     def main_question(self) -> str:
         """The most frequent wording (same folded text); the most recent one among equals."""
-        counts = Counter(strip_diacritics(fold(row["question"])) for row in self.rows)
+        counts = Counter(wording_key(row["question"]) for row in self.rows)
         best = max(counts.values())
         for row in sorted(self.rows, key=lambda r: str(r["created_at"]), reverse=True):
-            if counts[strip_diacritics(fold(row["question"]))] == best:
+            if counts[wording_key(row["question"])] == best:
                 return str(row["question"])
         return ""
 
     def examples(self, limit: int = 5) -> list[str]:
         """Distinct wordings, newest first, without the main one."""
-        seen = {strip_diacritics(fold(self.main_question))}
+        seen = {wording_key(self.main_question)}
         found: list[str] = []
         for row in sorted(self.rows, key=lambda r: str(r["created_at"]), reverse=True):
-            key = strip_diacritics(fold(row["question"]))
+            key = wording_key(row["question"])
             if key not in seen:
                 seen.add(key)
                 found.append(str(row["question"]))
@@ -100,20 +111,30 @@ class QuestionGroup:
     def reasons(self) -> list[str]:
         """Why staff dismissed the group's questions (names shown to staff), if they did."""
         found = {str(row.get("review_reason")) for row in self.rows if row.get("review_reason")}
-        return sorted(DISMISS_REASONS.get(reason, reason) for reason in found)
+        names = DISMISS_REASONS | RESOLVED_REASONS
+        return sorted(names.get(reason, reason) for reason in found)
+
+    def wordings(self) -> list[str]:
+        """The main wording, then the group's other distinct wordings (at most MAX_WORDINGS in all)."""
+        return [self.main_question, *self.examples(MAX_WORDINGS - 1)]
 
     def draft_faq_link(self, prefix: str) -> str:
-        """The FAQ form pre-filled with the main question and the top candidate procedure."""
-        params = {"question": self.main_question}
+        """The FAQ form pre-filled with every wording and the top candidate procedure.
+
+        The group's question ids go along, so saving the FAQ marks the questions reviewed.
+        """
+        params: list[tuple[str, str]] = [("question", q) for q in self.wordings()]
         if self.top_candidate:
-            params["procedure"] = self.top_candidate
+            params.append(("procedure", self.top_candidate))
+        params.append(("group", ",".join(map(str, self.ids))))
         return f"{prefix}/faq/new?{urlencode(params)}"
 
     def draft_alias_link(self, prefix: str, target: str = "") -> str:
-        """The alias form pre-filled with the main question and a catalogue phrase (the top candidate)."""
-        params = {"phrase": self.main_question}
+        """The alias form pre-filled with every wording and a catalogue phrase (the top candidate)."""
+        params: list[tuple[str, str]] = [("phrase", q) for q in self.wordings()]
         if target:
-            params["target"] = target
+            params.append(("target", target))
+        params.append(("group", ",".join(map(str, self.ids))))
         return f"{prefix}/aliases/new?{urlencode(params)}"
 
 

@@ -8,7 +8,6 @@ message is analysed with the change, without a restart.
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -21,24 +20,28 @@ from sanic.response import HTTPResponse
 
 from bot.console import views_main
 from bot.console.accounts import StaffUser
-from bot.console.alias_store import (
+from bot.console.alias_io import check_import, parse_yaml, to_yaml
+from bot.console.alias_model import (
     AliasDraft,
     AliasRecord,
+    Line,
     RuleDraft,
     RuleRecord,
-    SynonymStore,
     VersionConflict,
     in_catalogue,
     key,
-    parse_yaml,
-    to_yaml,
+    searchable_text,
+    split_phrases,
     validate_alias,
     validate_rule,
 )
+from bot.console.alias_store import SynonymStore
 from bot.console.faq_store import split_list
 from bot.console.notices import change_notice, index_error
 from bot.console.security import PREFIX, form_value, guard
 from bot.console.sessions import Session
+from bot.console.uploads import download, read_upload, too_big
+from bot.console.views_insights import mark_resolved, parse_ids
 from bot.errors import CitizenBotError
 from bot.knowledge.analysis import SYNONYMS_FILE, set_synonyms
 
@@ -93,11 +96,6 @@ def publish_stored(console: Console) -> float | None:
     return publish(console, store_of(console))
 
 
-def split_phrases(text: str) -> tuple[str, ...]:
-    """Phrases separated by commas, semicolons, '|' or lines, trimmed, without repeats."""
-    return tuple(dict.fromkeys(p.strip() for p in re.split(r"[,;|\n]+", text) if p.strip()))
-
-
 def alias_from_form(request: Request) -> AliasDraft:
     """The alias as its form submits it (citizens' phrases one a line)."""
     return AliasDraft(form_value(request, "target").strip(), split_list(form_value(request, "phrases")))
@@ -143,6 +141,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
     ) -> HTTPResponse:
         """The alias or rule form; ``context``: record, version, current (on a conflict), error, notice."""
         context = {"record": None, "version": None, "current": None, "error": "", "notice": ""} | context
+        context.setdefault("group", "")
         target = draft.target if kind == "alias" else draft.search
         warning = ""
         if target and not in_catalogue(target, _names(console).values()):
@@ -175,14 +174,16 @@ def register(blueprint: Blueprint, console: Console) -> None:
     async def create(kind: str, request: Request, user: StaffUser, session: Session) -> HTTPResponse:
         draft = alias_from_form(request) if kind == "alias" else rule_from_form(request)
         problems = problems_of(draft, None)
+        group = form_value(request, "group") if kind == "alias" else ""
         if problems:
-            return await page(kind, user, session, draft, 400, error=" ".join(problems))
+            return await page(kind, user, session, draft, 400, error=" ".join(problems), group=group)
         record: Any = (
             store.create_alias(draft, user.username)  # type: ignore[arg-type]
             if kind == "alias"
             else store.create_rule(draft, user.username)  # type: ignore[arg-type]
         )
         console.audit.record(user.username, f"{kind}.create", _label(record), None, record.audit())
+        mark_resolved(console, group, "alias", user.username, f"alias:{record.id}")
         return response.redirect(f"{_url(kind, record.id)}?ok=created{await published()}")
 
     async def save(
@@ -240,7 +241,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
         def kept(row: AliasRecord | RuleRecord) -> bool:
             if shown != "all" and row.active != (shown == "active"):
                 return False
-            text = key(_text(row.content()))
+            text = key(searchable_text(row.content()))
             return all(word in text for word in words)
 
         return console.render(
@@ -255,7 +256,8 @@ def register(blueprint: Blueprint, console: Console) -> None:
         """The form, prefilled from ?phrase=…&target=… (e.g. from an unanswered group)."""
         phrases = tuple(dict.fromkeys(p.strip() for p in request.args.getlist("phrase", []) if p.strip()))
         draft = AliasDraft((request.args.get("target") or "").strip()[:150], phrases)
-        return await page("alias", user, session, draft)
+        group = ",".join(map(str, parse_ids(request.args.get("group") or "")))
+        return await page("alias", user, session, draft, group=group)
 
     @blueprint.post("/aliases/new")
     @editor_required
@@ -309,11 +311,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
     @blueprint.get("/aliases/export.yml")
     @login_required
     async def aliases_export(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
-        return response.text(
-            to_yaml(store.document()),
-            content_type="application/yaml; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="synonyms.yml"'},
-        )
+        return download(to_yaml(store.export_document()), "synonyms.yml", "application/yaml")
 
     @blueprint.get("/aliases/import")
     @login_required
@@ -330,6 +328,12 @@ def register(blueprint: Blueprint, console: Console) -> None:
                 errors=errors, limit_kb=MAX_IMPORT_BYTES // 1024,
             )  # fmt: skip
         alias_report, rule_report = store.apply_import(aliases, rules, user.username)
+        conflicts = alias_report.conflicts + rule_report.conflicts
+        if conflicts:
+            return console.render(
+                "alias_import.html", user, session, status=409, conflicts=conflicts,
+                limit_kb=MAX_IMPORT_BYTES // 1024,
+            )  # fmt: skip
         counts = {"created": 0, "changed": 0, "same": alias_report.unchanged + rule_report.unchanged}
         for kind, report in (("alias", alias_report), ("rule", rule_report)):
             for record in report.created:
@@ -343,48 +347,22 @@ def register(blueprint: Blueprint, console: Console) -> None:
         return response.redirect(f"{PREFIX}/aliases?ok=import&{urlencode(counts)}{await published()}")
 
 
-TOO_BIG = f"Tệp quá lớn: tối đa {MAX_IMPORT_BYTES // 1024} KB."
+TOO_BIG = too_big(MAX_IMPORT_BYTES)
 
 
 def _read_upload(
     request: Request, store: SynonymStore
-) -> tuple[list[str], list[AliasDraft], list[RuleDraft]]:
-    """Errors (by line), or the validated drafts of the uploaded file: all of them or none."""
-    upload = request.files.get("file") if request.files else None
-    if upload is None or not upload.body:
-        return ["Chưa chọn tệp để nhập."], [], []
-    if len(upload.body) > MAX_IMPORT_BYTES:
-        return [TOO_BIG], [], []
-    try:
-        text = upload.body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return ["Tệp phải ở dạng văn bản UTF-8."], [], []
+) -> tuple[list[str], list[Line[AliasDraft]], list[Line[RuleDraft]]]:
+    """Errors (by line), or the validated lines of the uploaded file: all of them or none."""
+    text, _, error = read_upload(request, MAX_IMPORT_BYTES)
+    if error:
+        return [error], [], []
     aliases, rules, errors = parse_yaml(text)
     if errors:
         return errors, [], []
     if not aliases and not rules:
         return ["Tệp không có từ đồng nghĩa hay quy tắc nào."], [], []
-    # Checked against each other and against the stored active rows the file does not replace.
-    in_file = {key(d.target) for _, d in aliases}
-    kept_aliases = [a for a in store.aliases() if a.active and key(a.target) not in in_file]
-    for index, (line, draft) in enumerate(aliases):
-        siblings = [d for i, (_, d) in enumerate(aliases) if i != index]
-        errors += [f"Dòng {line}: {p}" for p in validate_alias(draft, [*siblings, *kept_aliases])]
-    in_file = {key(d.search) for _, d in rules}
-    kept_rules = [r for r in store.rules() if r.active and key(r.search) not in in_file]
-    for index, (line, rule) in enumerate(rules):
-        siblings_r = [d for i, (_, d) in enumerate(rules) if i != index]
-        errors += [f"Dòng {line}: {p}" for p in validate_rule(rule, [*siblings_r, *kept_rules])]
-    return errors, [d for _, d in aliases], [r for _, r in rules]
-
-
-def _text(value: Any) -> str:
-    """Every text in a row's content (lists flattened), for the search box."""
-    if isinstance(value, dict):
-        return " ".join(_text(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return " ".join(_text(v) for v in value)
-    return value if isinstance(value, str) else ""
+    return check_import(aliases, rules, store.aliases(), store.rules()), aliases, rules
 
 
 def _names(console: Console) -> dict[str, str]:

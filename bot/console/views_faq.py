@@ -7,42 +7,37 @@ Every change is audited with before/after, then handed to the assistant's search
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console import views_main
 from bot.console.accounts import StaffUser
+from bot.console.faq_io import drafts_from, parse_csv, parse_yaml, to_csv, to_yaml
 from bot.console.faq_store import (
     FaqDraft,
     FaqRecord,
     ImportRow,
     VersionConflict,
-    drafts_from,
     matches,
-    parse_csv,
-    parse_yaml,
     slug_of,
     split_list,
     split_tags,
     split_words,
-    to_csv,
-    to_yaml,
     validate,
 )
+from bot.console.faq_try import ASPECTS, try_question, understood_as
 from bot.console.notices import change_notice, index_error
 from bot.console.security import PREFIX, form_value, guard
 from bot.console.sessions import Session
+from bot.console.uploads import download, read_upload, too_big
+from bot.console.views_insights import mark_resolved, parse_ids
 from bot.errors import CitizenBotError
 from bot.knowledge.search import FIELD_LABELS
-from bot.services.answer_policy import DEFAULT_POLICY
-from bot.services.procedure_answers import Aspect, compose
-from bot.services.turn import ReplyKind, ReplyPlan, Turn, plan_turn
+from bot.services.procedure_answers import Aspect
 
 if TYPE_CHECKING:
     from bot.console.app import Console
@@ -61,27 +56,6 @@ NOTICES = {
     "deactivate": "Đã tạm ẩn câu hỏi: trợ lý không dùng câu trả lời này nữa.",
     "reactivate": "Đã dùng lại câu hỏi.",
     "import": "Đã nhập tệp.",
-}
-ASPECTS = [
-    (Aspect.OVERVIEW, "Hỏi chung về thủ tục"),
-    (Aspect.FEE, "Lệ phí"),
-    (Aspect.DOCUMENTS, "Hồ sơ cần nộp"),
-    (Aspect.TIME, "Thời hạn giải quyết"),
-    (Aspect.WHERE, "Nơi nộp"),
-    (Aspect.CONDITIONS, "Điều kiện"),
-    (Aspect.STEPS, "Các bước"),
-    (Aspect.LEGAL, "Căn cứ pháp lý"),
-    (Aspect.RESULT, "Kết quả"),
-    (Aspect.ONLINE, "Nộp trực tuyến"),
-]
-REPLY_KINDS = {
-    ReplyKind.FAQ: "Trả lời bằng câu hỏi thường gặp",
-    ReplyKind.ANSWER: "Trả lời thẳng bằng thủ tục tìm được",
-    ReplyKind.ANSWER_WITH_ALTERNATIVES: "Trả lời bằng thủ tục tìm được, kèm các thủ tục gần giống",
-    ReplyKind.CLARIFY: "Hỏi lại: anh/chị muốn hỏi thủ tục nào trong các thủ tục sau",
-    ReplyKind.UNSURE: "Nói chưa chắc chắn, đề nghị chọn thủ tục hoặc gặp cán bộ",
-    ReplyKind.ASK_WHICH: "Hỏi lại anh/chị đang hỏi thủ tục nào (câu hỏi chưa nêu thủ tục)",
-    ReplyKind.PASS: "Không nhận ra câu hỏi về thủ tục: trợ lý trả lời “tôi chưa hiểu”",
 }
 
 
@@ -131,7 +105,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
         user: StaffUser, session: Session, fields: dict[str, Any], status: int = 200, **context: Any
     ) -> HTTPResponse:
         """The create/edit form; ``context``: record, version, current (on a conflict), error, notice."""
-        context = {"record": None, "version": None, "current": None, "as_draft": False} | context
+        context = {"record": None, "version": None, "current": None, "as_draft": False, "group": ""} | context
         names = _names(console, fields.get("procedure_codes", ""))
         return console.render("faq_edit.html", user, session, status, fields=fields, names=names, **context)
 
@@ -160,7 +134,8 @@ def register(blueprint: Blueprint, console: Console) -> None:
         draft = FaqDraft("", tuple(dict.fromkeys(questions)), "", tuple(dict.fromkeys(codes)))
         # Made from questions the assistant could not answer: saved as a draft, used once an editor turns
         # it on, so that nobody's half-finished answer reaches citizens.
-        return edit_page(user, session, form_fields(draft), as_draft=bool(questions))
+        group = ",".join(map(str, parse_ids(request.args.get("group") or "")))
+        return edit_page(user, session, form_fields(draft), as_draft=bool(questions), group=group)
 
     @blueprint.post("/faq/new")
     @editor_required
@@ -172,12 +147,18 @@ def register(blueprint: Blueprint, console: Console) -> None:
         problems = validate(draft, console.is_procedure)
         if wanted and console.faq.get(wanted) is not None:
             problems.append(f"Mã câu hỏi “{wanted}” đã có. Chọn mã khác hoặc để trống.")
+        group = form_value(request, "group")
         if problems:
-            return edit_page(user, session, form_fields(draft), 400, error=" ".join(problems))
+            return edit_page(
+                user, session, form_fields(draft), 400, error=" ".join(problems),
+                as_draft=form_value(request, "draft") == "1", group=group,
+            )  # fmt: skip
         if not wanted:
             draft = replace(draft, id=console.faq.free_id(slug_of(draft.questions[0])))
         record = console.faq.create(draft, user.username)
         console.audit.record(user.username, "faq.create", record.id, None, record.audit())
+        # Made from an unanswered group: its questions are answered now, off the "to review" list.
+        mark_resolved(console, group, "faq", user.username, f"faq:{record.id}")
         shown = await publish()
         return response.redirect(f"{PREFIX}/faq/{record.id}?ok=created{shown}")
 
@@ -278,12 +259,12 @@ def register(blueprint: Blueprint, console: Console) -> None:
     @blueprint.get("/faq/export.yml")
     @login_required
     async def faq_export_yaml(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
-        return _download(to_yaml(console.faq.all()), "faq.yml", "application/yaml")
+        return download(to_yaml(console.faq.all()), "faq.yml", "application/yaml")
 
     @blueprint.get("/faq/export.csv")
     @login_required
     async def faq_export_csv(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
-        return _download(to_csv(console.faq.all()), "faq.csv", "text/csv")
+        return download(to_csv(console.faq.all()), "faq.csv", "text/csv")
 
     @blueprint.get("/faq/import")
     @login_required
@@ -295,11 +276,11 @@ def register(blueprint: Blueprint, console: Console) -> None:
     async def faq_import(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
         errors, rows = _read_upload(request, console)
         report = console.faq.apply_import(rows, user.username) if not errors else None
-        if errors or (report and report.errors):
-            status = 413 if errors == [TOO_BIG] else 400 if errors else 409
+        if errors or (report and report.conflicts):
+            status = 413 if errors == [too_big(MAX_IMPORT_BYTES)] else 400 if errors else 409
             return console.render(
-                "faq_import.html", user, session, status=status,
-                errors=errors or (report.errors if report else []), limit_kb=MAX_IMPORT_BYTES // 1024,
+                "faq_import.html", user, session, status=status, errors=errors,
+                conflicts=report.conflicts if report else [], limit_kb=MAX_IMPORT_BYTES // 1024,
             )  # fmt: skip
         assert report is not None
         for record in report.created:
@@ -311,21 +292,11 @@ def register(blueprint: Blueprint, console: Console) -> None:
         return response.redirect(f"{PREFIX}/faq?ok=import{counts}{shown}")
 
 
-TOO_BIG = f"Tệp quá lớn: tối đa {MAX_IMPORT_BYTES // 1024} KB."
-
-
 def _read_upload(request: Request, console: Console) -> tuple[list[str], list[ImportRow]]:
     """Errors, or the validated drafts of the uploaded YAML/CSV file."""
-    upload = request.files.get("file") if request.files else None
-    if upload is None or not upload.body:
-        return ["Chưa chọn tệp để nhập."], []
-    if len(upload.body) > MAX_IMPORT_BYTES:
-        return [TOO_BIG], []
-    try:
-        text = upload.body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return ["Tệp phải ở dạng văn bản UTF-8."], []
-    name = (upload.name or "").lower()
+    text, name, error = read_upload(request, MAX_IMPORT_BYTES)
+    if error:
+        return [error], []
     if name.endswith((".yml", ".yaml")):
         items, errors = parse_yaml(text)
     elif name.endswith(".csv"):
@@ -338,56 +309,6 @@ def _read_upload(request: Request, console: Console) -> tuple[list[str], list[Im
         return ["Tệp không có câu hỏi nào."], []
     drafts, errors = drafts_from(items, console.is_procedure)
     return errors, drafts
-
-
-def understood_as(console: Console, question: str) -> dict[str, Any] | None:
-    """What the Rasa server's NLU makes of the question (intent, confidence), or None if it cannot say."""
-    try:
-        answer = httpx.post(
-            f"{console.rasa_url}/model/parse", json={"text": question},
-            params={"token": console.rasa_token or ""}, timeout=10,
-        )  # fmt: skip
-        intent = answer.json().get("intent") or {} if answer.status_code == 200 else {}
-    except (httpx.HTTPError, ValueError):
-        return None
-    if not isinstance(intent, dict) or not intent.get("name"):
-        return None
-    return {"intent": str(intent["name"]), "confidence": float(intent.get("confidence") or 0.0)}
-
-
-def try_question(console: Console, question: str, aspect: Aspect, nlu_unsure: bool = False) -> dict[str, Any]:
-    """The engine's result and the reply plan for a question, timed (blocking: run in a thread)."""
-    assert console.knowledge is not None
-    engine = console.knowledge.engine
-    started = time.perf_counter()
-    result = engine.search(question, DEFAULT_POLICY.candidates)
-    plan = plan_turn(Turn(text=question, aspect=aspect, nlu_unsure=nlu_unsure), engine, DEFAULT_POLICY)
-    took = time.perf_counter() - started
-    return {
-        "result": result,
-        "plan": plan,
-        "kind": REPLY_KINDS[plan.kind],
-        "reply": reply_text(plan),
-        "took": took,
-    }
-
-
-def reply_text(plan: ReplyPlan) -> str:
-    """The text the assistant would send for the plan (as actions/procedure.py renders it)."""
-    if plan.kind is ReplyKind.FAQ and plan.faq is not None and plan.procedure is not None:
-        cited = plan.procedure
-        return f"{plan.faq.answer}\nNguồn: {cited.name} (mã {cited.code}): {cited.url}"
-    if plan.kind in (ReplyKind.ANSWER, ReplyKind.ANSWER_WITH_ALTERNATIVES) and plan.procedure is not None:
-        return compose(plan.procedure, plan.aspect)
-    return ""
-
-
-def _download(text: str, filename: str, media_type: str) -> HTTPResponse:
-    return response.text(
-        text,
-        content_type=f"{media_type}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _version(request: Request) -> int | None:

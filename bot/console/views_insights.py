@@ -16,9 +16,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console.accounts import StaffUser
-from bot.console.insights_analytics import Analytics, Period, compute, parse_period, to_csv
+from bot.console.insights_analytics import Analytics, Period, compute, parse_period
 from bot.console.insights_charts import charts
+from bot.console.insights_export import to_csv
 from bot.console.insights_groups import DISMISS_REASONS, QuestionGroup, group_questions
+from bot.console.insights_ratings import PAGE_SIZE, conversations_for
 from bot.console.security import PREFIX, form_value, guard
 from bot.console.sessions import Session
 from bot.services.retention import tracker_db_path
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from bot.console.app import Console
 
 MAX_QUESTIONS = 5000  # retention keeps the table small; this bounds a page all the same
+MAX_RATINGS = 500
 CACHE_SECONDS = 60.0  # the analytics of a period are computed at most once a minute
 NOTICES = {"dismissed": "Đã bỏ qua nhóm câu hỏi."}
 # The entries for the console's navigation (base.html), path under /console and label.
@@ -36,6 +39,30 @@ NAV = (("unanswered", "Câu hỏi chưa trả lời được"), ("ratings", "Đ�
 def parse_ids(raw: str) -> list[int]:
     """Question ids from a form field ("3,5,8"); anything that is not a positive number is dropped."""
     return sorted({int(part) for part in raw.split(",") if part.strip().isdigit() and int(part) > 0})
+
+
+def mark_resolved(console: Console, raw_ids: str, reason: str, actor: str, made: str) -> list[int]:
+    """Mark an unanswered group's questions reviewed because an FAQ or alias (``made``) now answers them.
+
+    Only questions still waiting are marked (one dismissed meanwhile keeps its reason); audited.
+    """
+    wanted = set(parse_ids(raw_ids))
+    if not wanted:
+        return []
+    rows = [
+        r
+        for r in console.records.unanswered_between(limit=MAX_QUESTIONS)
+        if r["id"] in wanted and not (r["review_reason"] or r["reviewed"])
+    ]
+    if not rows:
+        return []
+    label = QuestionGroup(None, frozenset(), rows).main_question
+    changed = console.records.dismiss_unanswered([r["id"] for r in rows], reason, actor)
+    console.audit.record(
+        actor, "unanswered.resolve", label[:200], before={"ids": sorted(r["id"] for r in rows)},
+        after={"ids": changed, "reason": reason, "made": made},
+    )  # fmt: skip
+    return changed
 
 
 class AnalyticsCache:
@@ -131,16 +158,32 @@ def register(blueprint: Blueprint, console: Console) -> None:
     @blueprint.get("/ratings")
     @login_required
     async def ratings(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
-        rows = console.records.ratings(limit=500)
-        summary = console.records.rating_summary()
-        return console.render("insights_ratings.html", user, session, rows=rows, summary=summary)
+        rows = console.records.ratings(limit=MAX_RATINGS)
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        raw_page = request.args.get("page", "1")
+        page = min(max(int(raw_page), 1), pages) if raw_page.isdigit() else 1
+        shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        return console.render(
+            "insights_ratings.html",
+            user,
+            session,
+            rows=shown,
+            conversations=await conversations_for(console, shown, tracker_db_path()),
+            summary=console.records.rating_summary(),
+            page=page,
+            pages=pages,
+            page_size=PAGE_SIZE,
+        )
 
     async def figures(period: Period) -> tuple[Analytics, dict[str, str] | None]:
         """The period's figures (cached a minute); charts are drawn on demand and cached with them."""
         key = (period, str(tracker_db_path()))
         found = cache.get(key)
         if found is None:
-            analytics = await asyncio.to_thread(compute, console.records, tracker_db_path(), period)
+            # The catalogue may be read from its file the first time: off the event loop as well.
+            analytics = await asyncio.to_thread(
+                lambda: compute(console.records, tracker_db_path(), period, console.catalogue())
+            )
             found = (analytics, None)
             cache.put(key, found)
         return found

@@ -28,6 +28,7 @@ from bot.console.sessions import Session
 if TYPE_CHECKING:
     from bot.console.app import Console
 
+AUDIT_PAGE = 50
 LOGIN_FAILED = "Tên đăng nhập hoặc mật khẩu không đúng."
 LOCKED = (
     f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {int(LOCKOUT.total_seconds() // 60)} phút "
@@ -36,6 +37,11 @@ LOCKED = (
 LOGIN_FORM_EXPIRED = "Trang đăng nhập đã hết hạn. Vui lòng nhập lại."
 ACTION_NAMES = {
     "staff.add": "Tạo tài khoản",
+    "staff.unlock": "Mở khóa tài khoản",
+    "staff.disable": "Khóa tài khoản",
+    "staff.password": "Đặt lại mật khẩu",
+    "ticket.reply": "Trả lời công dân về phản ánh",
+    "unanswered.resolve": "Xử lý câu hỏi chưa trả lời được (đã tạo câu trả lời)",
     "handoff.reply": "Trả lời công dân",
     "handoff.close": "Kết thúc hỗ trợ",
     "ticket.status": "Đổi trạng thái phản ánh",
@@ -99,6 +105,12 @@ def register(blueprint: Blueprint, console: Console) -> None:
     @blueprint.get("/audit")
     @login_required
     async def audit(request: Request, user: StaffUser, session: Session) -> HTTPResponse:
+        actor = (request.args.get("user") or "").strip()[:80]
+        action = (request.args.get("action") or "").strip()[:80]
+        raw_page = request.args.get("page") or "1"
+        page = max(1, int(raw_page)) if raw_page.isdigit() else 1
+        # One more than a page is read: whether a next page exists, without counting the whole log.
+        found = console.audit.entries(AUDIT_PAGE + 1, action or None, actor or None, (page - 1) * AUDIT_PAGE)
         entries = [
             {
                 "entry": entry,
@@ -106,9 +118,14 @@ def register(blueprint: Blueprint, console: Console) -> None:
                 "before": _pretty(entry.before),
                 "after": _pretty(entry.after),
             }
-            for entry in console.audit.entries(limit=300)
+            for entry in found[:AUDIT_PAGE]
         ]
-        return console.render("audit.html", user, session, entries=entries)
+        query = {k: v for k, v in (("user", actor), ("action", action)) if v}
+        return console.render(
+            "audit.html", user, session, entries=entries, actors=console.audit.actors(),
+            actions=sorted(ACTION_NAMES.items(), key=lambda item: item[1]), actor=actor, action=action,
+            page=page, more=len(found) > AUDIT_PAGE, query=query,
+        )  # fmt: skip
 
     @blueprint.get("/api/summary")
     @login_required

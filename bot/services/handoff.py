@@ -100,11 +100,23 @@ def deliver_on_platform(
 
 def record_staff_reply(
     rasa_url: str, sender_id: str, text: str, staff: str, token: str | None = None, timeout_s: float = 10
-) -> None:
-    """Put a civil servant's reply into the conversation's history in Rasa and on the citizen's platform."""
+) -> bool:
+    """Send a civil servant's reply to the citizen's platform, then add it to the history in Rasa.
+
+    Delivery comes first so that a reply the platform refused is not in the history as if the citizen had read
+    it, and a retry by staff does not repeat it there. Once delivered, a history Rasa did not take is logged,
+    not raised: the citizen has the reply, and the caller's own records keep it. False in that case.
+    """
+    delivered = deliver_on_platform(rasa_url, sender_id, text, token)
     event = {"event": "bot", "text": text, "metadata": {"from_staff": True, "staff": staff}}
-    _append_events(rasa_url, sender_id, [event], token, timeout_s)
-    deliver_on_platform(rasa_url, sender_id, text, token)
+    try:
+        _append_events(rasa_url, sender_id, [event], token, timeout_s)
+    except ResumeFailed as error:
+        if not delivered:  # web: Rasa's history and the records store are the only way it reaches the citizen
+            raise
+        logger.error("staff reply delivered on %s but not added to Rasa: %s", platform_of(sender_id), error)
+        return False
+    return True
 
 
 def resume_conversation(

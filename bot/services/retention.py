@@ -20,6 +20,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from bot.console.sessions import SessionStore
 from bot.errors import CitizenBotError, StoreUnavailable
 from bot.services.records import PROJECT_ROOT, CitizenRecords
 from bot.store_database import POSTGRES_SCHEMES
+from channels.state import SEEN_KEPT_S
 
 logger = logging.getLogger(__name__)
 DEFAULT_TRACKER_DB = PROJECT_ROOT / "var" / "rasa_tracker.db"
@@ -67,16 +69,24 @@ def purge_conversations(tracker_db: Path, cutoff: datetime) -> tuple[int, int]:
     connection.execute("PRAGMA secure_delete = ON")  # deleted rows must not survive in free pages
     try:
         with connection:
-            exists = connection.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
-            ).fetchone()
-            if not exists:
+            tables = {
+                row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if "events" not in tables:
                 return 0, 0
             stale = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < ?"
             limit = cutoff.timestamp()
             conversations = len(connection.execute(stale, (limit,)).fetchall())
+            if "pending_redaction" in tables:
+                # The tracker store's list of conversations holding a form's values as typed: its rows
+                # go with their conversation (the sender ids are the platforms' user ids).
+                connection.execute(f"DELETE FROM pending_redaction WHERE sender_id IN ({stale})", (limit,))
             deleted = connection.execute(f"DELETE FROM events WHERE sender_id IN ({stale})", (limit,))
-            return conversations, int(deleted.rowcount)
+        if conversations:
+            # The Rasa server keeps the file in WAL mode: the deleted rows' pages stay in tracker.db-wal
+            # until a checkpoint, so the log is moved into the database and emptied now.
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return conversations, int(deleted.rowcount)
     finally:
         connection.close()
 
@@ -98,6 +108,15 @@ def purge_postgres_conversations(url: str, cutoff: datetime) -> tuple[int, int]:
             # Rasa appends events meanwhile: without the lock, an event arriving during the delete would
             # outlive the rest of its conversation. Reads go on; the purge takes well under a second.
             connection.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            if connection.execute("SELECT to_regclass('pending_redaction')").fetchone() not in (
+                None,
+                (None,),
+            ):
+                connection.execute(
+                    "DELETE FROM pending_redaction WHERE sender_id IN"
+                    " (SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < %s)",
+                    (cutoff.timestamp(),),
+                )
             deleted = connection.execute(
                 "DELETE FROM events WHERE sender_id IN"
                 " (SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < %s)"
@@ -134,7 +153,10 @@ def purge_channel_state(channels_db: Path, cutoff: datetime) -> int:
                 f"DELETE FROM menus WHERE (channel, user_id) IN ({stale})", (limit,)
             ).rowcount
             deleted += connection.execute("DELETE FROM last_inbound WHERE at < ?", (limit,)).rowcount
-            deleted += connection.execute("DELETE FROM seen_events WHERE seen_at < ?", (limit,)).rowcount
+            # Event ids (no person in them) outlive a short retention: forgotten sooner, a platform's retry
+            # of an old event would be answered a second time.
+            seen_limit = min(limit, time.time() - SEEN_KEPT_S)
+            deleted += connection.execute("DELETE FROM seen_events WHERE seen_at < ?", (seen_limit,)).rowcount
             return int(deleted)
     finally:
         connection.close()

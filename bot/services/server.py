@@ -34,15 +34,17 @@ from bot.console import mount_console
 from bot.errors import CitizenBotError
 from bot.services import stage_timings
 from bot.services.application import Application, install
-from bot.services.handoff import platform_of
 from bot.services.retention import purge_daily
 from bot.services.staff_api import staff_blueprint
+from bot.settings import browser_origin
 from bot.text.redaction import install_log_redaction, redact
 
 logger = logging.getLogger(__name__)
 WEB_ROOT = Path(__file__).resolve().parent / "web"
 DEFAULT_RASA_URL = "http://localhost:5005"
-SENDER_ID = re.compile(r"[\w.:@+-]{1,128}", re.ASCII)  # as the REST channel accepts it
+# The widget's conversation id: "web-" and 128 random bits in hex (widget.js). Only such ids may poll staff
+# messages: an id a REST client chose ("me", "test") could be guessed, and it is all that guards them.
+WIDGET_SENDER_ID = re.compile(r"web-[0-9a-f]{32}")
 # The largest call Rasa makes is the action call with the whole tracker; a long conversation stays well
 # under this, and anything bigger is refused with 413 before it is read.
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -59,11 +61,13 @@ def create_app(
     rasa_url: str = DEFAULT_RASA_URL,
     actions_package: str = "actions",
     demo: bool = False,
+    allowed_origins: tuple[str, ...] = (),
 ) -> Sanic:
     """Build the services app: /webhook, /actions, /health, / (portal), /static, /api/staff.
 
     ``application`` (default: built from the environment) becomes the one the actions look up;
-    ``demo`` asks it for the demo dossiers.
+    ``demo`` asks it for the demo dossiers; ``allowed_origins`` are portals, besides province.yml's, whose
+    pages embedding the widget may poll staff messages from a browser (CORS).
     """
     application = application or Application.from_environment(demo=demo)
     install(application)
@@ -78,6 +82,7 @@ def create_app(
     app.ctx.settings = settings
     app.ctx.rasa_url = rasa_url.rstrip("/")
     action_token = read_token(ACTIONS)
+    portal_origins = frozenset([*settings.allowed_origins, *allowed_origins])
     app.blueprint(
         staff_blueprint(application.records, app.ctx.rasa_url, read_token(STAFF), read_token(RASA_API))
     )
@@ -137,14 +142,19 @@ def create_app(
     @app.get("/api/conversations/<sender_id:str>/staff-messages")
     async def staff_messages(request: Request, sender_id: str) -> HTTPResponse:
         """A civil servant's replies during a handoff, polled by the widget (its sender id is its secret)."""
-        if not SENDER_ID.fullmatch(sender_id) or platform_of(sender_id) is not None:
-            # Zalo and Messenger citizens get staff replies on their platform; their ids are no secret.
-            return response.json({"error": "mã người gửi không hợp lệ"}, status=400)
+        # A portal on another origin embeds the widget (README): its page may read the answer, no other.
+        origin = request.headers.get("origin", "")
+        headers = {"Vary": "Origin"}
+        if origin in portal_origins:
+            headers["Access-Control-Allow-Origin"] = origin
+        # Zalo and Messenger citizens get staff replies on their platform: their ids never match.
+        if not WIDGET_SENDER_ID.fullmatch(sender_id):
+            return response.json({"error": "mã người gửi không hợp lệ"}, status=400, headers=headers)
         try:
             after = max(int(request.args.get("after", "0")), 0)
         except ValueError:
-            return response.json({"error": "after phải là số"}, status=400)
-        return response.json(application.records.staff_messages(sender_id, after))
+            return response.json({"error": "after phải là số"}, status=400, headers=headers)
+        return response.json(application.records.staff_messages(sender_id, after), headers=headers)
 
     @app.get("/")
     async def portal_page(_: Request) -> HTTPResponse:
@@ -194,12 +204,19 @@ def main() -> None:
         help="add the demo dossiers (knowledge_base/demo_dossiers.csv) unless real ones are loaded;"
         " or CITIZENBOT_DEMO=1",
     )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        type=browser_origin,
+        help="a portal origin (scheme://host[:port]) embedding the widget, besides province.yml's",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact("khởi động")  # load the redaction pipeline before any record needs it
     install_log_redaction()
     stage_timings.install()  # only with $CITIZENBOT_PROFILE_DIR (make bench-load)
-    app = create_app(rasa_url=args.rasa_url, demo=args.demo)
+    app = create_app(rasa_url=args.rasa_url, demo=args.demo, allowed_origins=tuple(args.allow_origin))
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 
 

@@ -9,9 +9,11 @@ marks are never matched again, so redacting twice changes nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bot.text.personal_data import TRIGGERED, Candidate, find_candidates
 from bot.text.personal_data_lexicon import MARKS
@@ -74,8 +76,12 @@ def _is_dossier_number(text: str, start: int) -> bool:
     return bool(_DOSSIER_BEFORE.search(strip_diacritics(text[max(0, start - 30) : start].lower())))
 
 
-def find_personal_data(text: str) -> list[PersonalSpan]:
-    """Non-overlapping personal data in ``text``, in order; overlapping findings are merged."""
+def find_personal_data(text: str, in_context: bool = True) -> list[PersonalSpan]:
+    """Non-overlapping personal data in ``text``, in order; overlapping findings are merged.
+
+    ``in_context=False`` looks only for what has a fixed shape (the regular expressions), not for names,
+    addresses and other data that need the spaCy rules.
+    """
     if not text:
         return []
     candidates: list[Candidate] = [
@@ -84,7 +90,8 @@ def find_personal_data(text: str) -> list[PersonalSpan]:
         for m in pattern.finditer(text)
         if kind != "bank_account" or not _is_dossier_number(text, m.start())
     ]
-    candidates += find_candidates(text)
+    if in_context:
+        candidates += find_candidates(text)
     candidates.sort(key=lambda c: (c[0], -c[1]))
     spans: list[PersonalSpan] = []
     best: Candidate | None = None
@@ -102,11 +109,14 @@ def find_personal_data(text: str) -> list[PersonalSpan]:
     return spans
 
 
-def redact(text: str) -> str:
-    """``text`` with every piece of personal data replaced by its mark ("[họ tên]", "[địa chỉ]", ...)."""
+def redact(text: str, in_context: bool = True) -> str:
+    """``text`` with every piece of personal data replaced by its mark ("[họ tên]", "[địa chỉ]", ...).
+
+    ``in_context=False``: only the data that has a fixed shape (see :func:`find_personal_data`).
+    """
     pieces: list[str] = []
     position = 0
-    for span in find_personal_data(text):
+    for span in find_personal_data(text, in_context):
         pieces += [text[position : span.start], MARKS[span.kind]]
         position = span.end
     return "".join(pieces) + text[position:]
@@ -115,6 +125,71 @@ def redact(text: str) -> str:
 def contains_personal_data(text: str) -> bool:
     """True when :func:`redact` would change ``text``."""
     return bool(find_personal_data(text))
+
+
+def redact_value(value: Any) -> Any:
+    """``value`` with every string inside it redacted (lists and mappings are walked)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    return value
+
+
+@functools.lru_cache(maxsize=512)
+def _redact_assistant_text(text: str) -> str:
+    # The assistant's own texts are composed from the catalogue, the province's settings and dossier
+    # statuses: none carries a citizen's name or address, while the catalogue's agency names and addresses
+    # would be masked by the context rules (and a 1,000-character answer costs them ~15 ms). The fixed
+    # shapes (phone, CCCD, e-mail, accounts, plates) are still masked, against any echo of an input.
+    # Cached: the assistant says the same long answers again and again.
+    return redact(text, in_context=False)
+
+
+@functools.lru_cache(maxsize=512)
+def _redact_staff_text(text: str) -> str:
+    # A civil servant writes freely, and may name the citizen or repeat their address.
+    return redact(text)
+
+
+def redact_event(data: dict[str, Any], keep_slot_values: bool = False) -> dict[str, Any]:
+    """The stored form of one of Rasa's serialised events: citizens' personal data masked.
+
+    Here rather than in the tracker store, which needs Rasa, so that ``bot.pii_eval`` can time a turn's
+    redaction exactly as the Rasa server does it.
+    """
+    kind = data.get("event")
+    if kind == "user":
+        data = dict(data)
+        text = data.get("text")
+        redacted_text = redact(text) if isinstance(text, str) else None
+        if redacted_text is not None:
+            data["text"] = redacted_text
+        parse_data = data.get("parse_data")
+        if isinstance(parse_data, dict):
+            parse_data = dict(parse_data)
+            parsed = parse_data.get("text")
+            if isinstance(parsed, str):
+                # The NLU's copy of the message is nearly always the message itself: redacted once per turn.
+                parse_data["text"] = redacted_text if parsed == text else redact(parsed)
+            parse_data["entities"] = [
+                {**entity, "value": redact_value(entity.get("value"))}
+                for entity in parse_data.get("entities") or []
+                if isinstance(entity, dict)
+            ]
+            data["parse_data"] = parse_data
+        if data.get("metadata"):
+            data["metadata"] = redact_value(data["metadata"])
+        return data
+    if kind == "bot" and isinstance(data.get("text"), str):
+        from_staff = isinstance(data.get("metadata"), dict) and data["metadata"].get("from_staff")
+        redact_bot_text = _redact_staff_text if from_staff else _redact_assistant_text
+        return {**data, "text": redact_bot_text(data["text"])}
+    if kind == "slot" and not keep_slot_values:
+        return {**data, "value": redact_value(data.get("value"))}
+    return data
 
 
 class RedactingFilter(logging.Filter):

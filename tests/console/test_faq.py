@@ -211,8 +211,16 @@ async def test_export_round_trips(client: httpx.AsyncClient, editor: str, consol
     exported = await client.get("/console/faq/export.yml")
     assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
     data = yaml.safe_load(exported.text)
-    assert [item["id"] for item in data["faq"]] == [e.id for e in console.faq.active_entries()]
-    assert data["faq"][0].keys() == {"id", "questions", "answer", "procedure_codes", "tags"}
+    assert [item["id"] for item in data["faq"]] == [e.id for e in console.faq.all()]
+    assert data["faq"][0].keys() == {
+        "id",
+        "questions",
+        "answer",
+        "procedure_codes",
+        "tags",
+        "active",
+        "version",
+    }
     csv_export = await client.get("/console/faq/export.csv")
     assert csv_export.text.startswith("\ufeffid,questions,answer,procedure_codes,tags,active")
     for name, text in (("faq.yml", exported.text), ("faq.csv", csv_export.text)):
@@ -290,7 +298,7 @@ async def test_a_csv_exported_before_someone_else_saved_is_refused(
     stale = exported.replace("Theo Cổng Dịch vụ công quốc gia", "Bản sửa trong tệp cũ", 1)
     assert stale != exported
     answer = await upload(client, editor, "faq.csv", stale)
-    assert answer.status_code == 409 and "đã được editor1 sửa (phiên bản 2)" in answer.text
+    assert answer.status_code == 409 and "hiện ở phiên bản 2 (editor1 sửa lần cuối)" in answer.text
     assert console.faq.get("khai-sinh-le-phi").answer == "Bản mới trong bảng điều khiển."
     assert [a for a, *_ in audits(console)] == ["faq.edit"]
 

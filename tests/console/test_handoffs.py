@@ -61,12 +61,13 @@ async def test_reply_reaches_the_conversation_and_is_audited(
     )
     assert answer.status_code == 302 and answer.headers["location"].endswith("?ok=replied")
     text = "Chào anh/chị, tôi là cán bộ Trung tâm. <b>"
+    # Delivered on Messenger first, then into the conversation's history.
     assert FakeRasa.received == [
+        ("/webhooks/messenger/staff_message", {"recipient": "messenger:99", "text": text}),
         (
             f"/conversations/messenger%3A99/tracker/events?token={RASA_TOKEN}",
             [{"event": "bot", "text": text, "metadata": {"from_staff": True, "staff": "Nguyễn Văn A"}}],
         ),
-        ("/webhooks/messenger/staff_message", {"recipient": "messenger:99", "text": text}),
     ]
     assert records.staff_messages("messenger:99")[-1]["text"] == text
     page = (await client.get(answer.headers["location"])).text

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -145,11 +146,12 @@ async def test_groups_page_shows_counts_candidates_and_the_draft_faq_link(
     assert "lam ho chieu can giay to gi" in page  # another wording, as an example
     assert "&lt;b&gt;ở đâu&lt;/b&gt;" in page  # citizens' text is escaped
     links = [unescape(link) for link in re.findall(r'href="(/console/faq/new\?[^"]+)"', page)]
-    assert (
-        "/console/faq/new?question=L%C3%A0m+h%E1%BB%99+chi%E1%BA%BFu+c%E1%BA%A7n+gi%E1%BA%A5y+t%E1%BB%9D+g%C3%AC%3F&procedure=2.002000"
-        in links
-    )
-    assert any("procedure" not in link and "k%E1%BA%BFt+h%C3%B4n" in link for link in links)
+    queries = [parse_qs(urlsplit(link).query) for link in links]
+    passport = next(q for q in queries if q.get("procedure") == ["2.002000"])
+    # every wording of the group becomes a question variant of the draft, the main one first
+    assert passport["question"] == ["Làm hộ chiếu cần giấy tờ gì?", "lam ho chieu can giay to gi"]
+    assert len(passport["group"][0].split(",")) == 3
+    assert any("procedure" not in q and "kết hôn" in q["question"][0] for q in queries)
 
 
 async def test_dismissing_a_group_is_audited_and_hides_it(
@@ -202,8 +204,11 @@ def _stamp(day: date, hour: int, minute: int = 0) -> float:
     return datetime(day.year, day.month, day.day, hour, minute).timestamp()
 
 
-def write_tracker(path: Path) -> None:
-    """A small Rasa-style ``events`` table: one conversation per channel, and one outside the period."""
+TrackerRow = tuple[str, str, float, str | None, str | None, str]
+
+
+def tracker_rows() -> list[TrackerRow]:
+    """Rows of a small Rasa-style ``events`` table: a conversation per channel, one outside the period."""
     events: list[tuple[str, str, float, str | None, str | None, dict[str, Any]]] = []
 
     def user(sender: str, at: float, intent: str, text: str) -> None:
@@ -252,6 +257,11 @@ def write_tracker(path: Path) -> None:
     bot("rest-client-7", _stamp(DAY2, 16), "Xin lỗi, tôi chưa hiểu rõ ý anh/chị.")
     # Outside the period.
     user("zalo:9", _stamp(date(2026, 11, 25), 10), "ask_fee", "lệ phí")
+    return [(*event[:5], json.dumps(event[5], ensure_ascii=False)) for event in events]
+
+
+def write_tracker(path: Path) -> None:
+    """The synthetic tracker store as Rasa's SQLite file."""
     with sqlite3.connect(path) as db:
         db.execute(
             "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL,"
@@ -261,7 +271,7 @@ def write_tracker(path: Path) -> None:
         db.executemany(
             "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [(*event[:5], json.dumps(event[5], ensure_ascii=False)) for event in events],
+            tracker_rows(),
         )
 
 
@@ -289,19 +299,22 @@ def tracker(tmp_path: Path, records: CitizenRecords, monkeypatch: pytest.MonkeyP
 
 
 def test_analytics_counts_over_a_synthetic_tracker(tracker: Path, records: CitizenRecords) -> None:
-    figures = compute(records, tracker, Period(DAY1, DAY2))
+    figures = compute(records, tracker, Period(DAY1, DAY2), now=datetime(2026, 11, 21, 9, 45))
     assert figures.conversations == 4 and figures.messages == 6
     assert [(r["conversations"], r["messages"], r["bot_messages"]) for r in figures.daily] == [
         (2, 3, 4),
         (2, 3, 3),
     ]
     assert dict(figures.channels) == {"Zalo": 1, "Messenger": 1, "Trang web (widget)": 1, "REST / khác": 1}
-    assert figures.procedures == [("1.001193", 2), ("2.002000", 1)]
+    assert figures.procedures == [("1.001193", "", 2), ("2.002000", "", 1)]  # no catalogue given
     assert dict(figures.aspects) == {"Giấy tờ cần nộp": 2, "Lệ phí": 2, "Các bước thực hiện": 1}
     assert figures.answers == {"direct": 2, "choices": 2, "unanswered": 1}
     assert [round(share[2]) for share in figures.answer_shares()] == [40, 40, 20]
-    assert figures.handoffs == {"count": 2, "closed": 1, "open": 1, "median_minutes": 30, "mean_minutes": 30,
-                                "max_minutes": 30}  # fmt: skip
+    # Closed after 30 minutes without a staff message; still waiting after 45 minutes (measured to ``now``).
+    assert figures.handoffs == {
+        **{"count": 2, "answered": 0, "waiting": 1, "closed_unanswered": 1},
+        **{"median_minutes": 37.5, "mean_minutes": 37.5, "max_minutes": 45.0},
+    }
     assert (figures.helpful, figures.unhelpful) == (1, 1)
     assert [(r["unanswered"], r["handoffs"], r["helpful"], r["unhelpful"]) for r in figures.daily] == [
         (0, 1, 1, 0),
@@ -345,17 +358,19 @@ async def test_the_analytics_page_draws_svg_charts(
     assert (await client.get("/console/analytics?from=2026-11-21&to=2026-11-20")).status_code == 400
 
 
-async def test_the_csv_has_one_row_a_day(client: httpx.AsyncClient, viewer: str, tracker: Path) -> None:
+async def test_the_csv_starts_with_one_row_a_day(
+    client: httpx.AsyncClient, viewer: str, tracker: Path
+) -> None:
     answer = await client.get(f"/console/analytics.csv?{PERIOD}")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert "thong-ke-2026-11-20-2026-11-21.csv" in answer.headers["content-disposition"]
     text = answer.content.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0][:3] == ["Ngày", "Cuộc trò chuyện", "Tin nhắn của công dân"]
-    assert rows[1:] == [
-        ["2026-11-20", "2", "3", "4", "0", "1", "1", "0"],
-        ["2026-11-21", "2", "3", "3", "1", "1", "0", "1"],
+    assert rows[0][:4] == ["Bảng", "Ngày", "Cuộc trò chuyện", "Tin nhắn của công dân"]
+    assert [row for row in rows if row and row[0] == "Theo ngày"] == [
+        ["Theo ngày", "2026-11-20", "2", "3", "4", "0", "1", "1", "0"],
+        ["Theo ngày", "2026-11-21", "2", "3", "3", "1", "1", "0", "1"],
     ]
     assert (await client.get("/console/analytics.csv?from=x&to=y")).status_code == 400
 

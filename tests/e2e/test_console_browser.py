@@ -47,6 +47,10 @@ def replies_text(replies: list[dict]) -> str:
 
 
 def fresh_sender(kind: str) -> str:
+    """A new conversation; a handoff's is a widget id ("web-" + 32 hex), the only kind whose staff
+    messages the services endpoint hands out."""
+    if kind == "handoff":
+        return "web-" + uuid.uuid4().hex
     return f"console-{kind}-{uuid.uuid4().hex[:12]}"
 
 
@@ -203,13 +207,18 @@ def test_an_unanswered_question_becomes_an_faq(console: Watched, stack) -> None:
     expect(row).to_have_count(1)
     expect(row).to_contain_text("1.001193")
     console.check("faq list after the draft")
-    # Reported, not asserted: whether the new FAQ answers its own question, and whether the group is still
-    # waiting for review once it has been turned into an FAQ.
+    # Reported, not asserted: whether the new FAQ (a draft, not used until turned on) answers its question.
     used = DRAFT_ANSWER in replies_text(stack.say(fresh_sender("unanswered"), UNANSWERED))
     print(f"the FAQ made from the unanswered group answers its question: {used}")
+    # Made into an FAQ, the group is reviewed: it leaves "Chưa xử lý" (the question asked again just now
+    # was recorded after the save, so only questions older than the save may be gone).
     page.goto(stack.services_url + "/console/unanswered")
-    left = page.get_by_role("heading", name=UNANSWERED, exact=True).count()
-    print(f"the group is still listed as unreviewed after its FAQ was made: {left > 0}")
+    console.check("unanswered after the FAQ was saved")
+    waiting = page.locator("section.group").filter(
+        has=page.get_by_role("heading", name=UNANSWERED, exact=True)
+    )
+    counts = waiting.locator("dt:text-is('Số lần hỏi') + dd").all_inner_texts()
+    assert counts in ([], ["1"]), f"the group is still waiting for review: {counts}"
 
 
 def test_a_handoff_is_answered_and_closed_in_the_console(console: Watched, stack) -> None:
@@ -259,15 +268,30 @@ def test_analytics_page(console: Watched, stack) -> None:
     console.shoot("05-analytics-laptop")
 
 
+MAIN_PAGES = (
+    ("faq", "01-faq-list"), ("unanswered", "04-unanswered"), ("handoffs", "02-handoffs"),
+    ("tickets", "03-tickets"), ("analytics", "05-analytics"), ("aliases", "07-aliases"),
+    ("ratings", "08-ratings"), ("audit", "09-audit"), ("faq/try?q=l%E1%BB%87+ph%C3%AD", "10-try"),
+)  # fmt: skip
+
+
+def test_main_pages_at_laptop_width(console: Watched, stack) -> None:
+    for path, name in MAIN_PAGES[:5]:
+        console.page.goto(f"{stack.services_url}/console/{path}")
+        console.shoot(f"{name}-laptop")
+
+
 def test_pages_at_tablet_width(context: BrowserContext, stack) -> None:
     tablet = Watched(context.new_page())
     try:
         tablet.page.set_viewport_size(TABLET)
         tablet.page.goto(stack.services_url + "/console/faq")
         expect(tablet.page.get_by_text(FAQ_QUESTION)).to_be_visible()
-        tablet.shoot("06-faq-list-tablet")
-        width = tablet.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= TABLET["width"], f"the FAQ list scrolls sideways on a tablet ({width} px)"
+        for path, name in MAIN_PAGES:
+            tablet.page.goto(f"{stack.services_url}/console/{path}")
+            tablet.shoot(f"{name}-tablet")
+            width = tablet.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= TABLET["width"], f"/console/{path} scrolls sideways on a tablet ({width} px)"
         tablet.page.goto(stack.services_url + "/console/handoffs?status=closed")
         tablet.shoot("06-handoffs-closed-tablet")
     finally:

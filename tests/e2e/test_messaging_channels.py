@@ -130,10 +130,35 @@ def test_zalo_a_replayed_event_is_processed_once(stack, fake_zalo: FakeZalo) -> 
     assert len(fake_zalo.sent.to(user)) == count
 
 
-def test_zalo_a_stale_event_is_refused(stack, fake_zalo: FakeZalo) -> None:
+def test_zalo_a_stale_signed_event_is_acknowledged_and_dropped(stack, fake_zalo: FakeZalo) -> None:
     user = _user()
-    old = int((time.time() - 3600) * 1000)
-    assert _zalo(stack, *zalo_signed(zalo_event(user, "xin chào", at_ms=old))).status_code == 403
+    old = int((time.time() - 25 * 3600) * 1000)  # beyond the 24-hour window
+    # 200, not 403: a refusal makes Zalo retry, and repeated refusals may get the webhook disabled.
+    assert _zalo(stack, *zalo_signed(zalo_event(user, "xin chào", at_ms=old))).status_code == 200
+    time.sleep(QUIET_S)
+    assert fake_zalo.sent.to(user) == []
+
+
+def test_zalo_a_retry_after_an_outage_is_answered_once(stack, fake_zalo: FakeZalo) -> None:
+    user = _user()
+    hours_ago = int((time.time() - 20 * 3600) * 1000)  # Zalo retrying after a long outage
+    raw, headers = zalo_signed(zalo_event(user, "trung tâm làm việc mấy giờ", at_ms=hours_ago))
+    assert _zalo(stack, raw, headers).status_code == 200
+    assert "Thứ Hai" in _zalo_text(fake_zalo.sent.wait_for(user, 1))
+    time.sleep(1)
+    count = len(fake_zalo.sent.to(user))
+    assert _zalo(stack, raw, headers).status_code == 200
+    time.sleep(QUIET_S)
+    assert len(fake_zalo.sent.to(user)) == count
+
+
+def test_zalo_signed_bodies_without_sender_or_message_cause_nothing(stack, fake_zalo: FakeZalo) -> None:
+    user = _user()
+    event = zalo_event(user, "xin chào")
+    no_sender = {key: value for key, value in event.items() if key != "sender"}
+    no_message = {key: value for key, value in zalo_event(user, "xin chào").items() if key != "message"}
+    for body in (no_sender, no_message, {**zalo_event(user, "xin chào"), "message": "xin chào"}):
+        assert _zalo(stack, *zalo_signed(body)).status_code == 200
     time.sleep(QUIET_S)
     assert fake_zalo.sent.to(user) == []
 
@@ -262,6 +287,30 @@ def test_messenger_a_replayed_message_is_processed_once(stack, fake_graph: FakeG
     assert _messenger(stack, raw, headers).status_code == 200
     time.sleep(QUIET_S)
     assert len(fake_graph.sent.to(user)) == count
+
+
+def test_messenger_a_stale_signed_event_is_acknowledged_and_dropped(stack, fake_graph: FakeGraph) -> None:
+    user = _user()
+    body = messenger_event(user, message={"text": "xin chào"})
+    body["entry"][0]["messaging"][0]["timestamp"] = int((time.time() - 25 * 3600) * 1000)
+    assert _messenger(stack, *messenger_signed(body)).status_code == 200
+    time.sleep(QUIET_S)
+    assert fake_graph.sent.to(user) == []
+
+
+def test_messenger_signed_malformed_bodies_cause_nothing(stack, fake_graph: FakeGraph) -> None:
+    user = _user()
+    now = int(time.time() * 1000)
+    bodies = [
+        {"object": "page", "entry": "x"},
+        {"object": "page", "entry": [{"messaging": [{"sender": user, "timestamp": now}]}]},
+        {"object": "page", "entry": [{"messaging": [{"sender": {"id": user}, "message": "xin chào"}]}]},
+        {"object": "page", "entry": [{"messaging": [{"sender": {"id": user}, "timestamp": now}]}]},
+    ]
+    for body in bodies:
+        assert _messenger(stack, *messenger_signed(body)).status_code in (200, 400)
+    time.sleep(QUIET_S)
+    assert fake_graph.sent.to(user) == []
 
 
 def test_messenger_attachments_get_a_polite_line_and_echoes_nothing(stack, fake_graph: FakeGraph) -> None:

@@ -1,8 +1,12 @@
 """The portal page's chat widget in a real browser (Debian's chromium, driven by Playwright), real servers."""
 
 import re
+import secrets
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
@@ -266,3 +270,87 @@ def test_a_new_tab_on_a_shared_computer_starts_a_new_conversation(browser: Brows
         assert ids[0] != ids[1]
     finally:
         context.close()
+
+
+PORTAL_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Cổng dịch vụ công của tỉnh</title></head>
+<body><h1>Cổng dịch vụ công</h1>
+<script src="{services}/static/widget.js" defer
+        data-rasa-url="{rasa}" data-services-url="{services}"></script>
+</body></html>
+"""
+
+
+@pytest.fixture
+def other_origin_portal(stack) -> Iterator[str]:
+    """A province portal on an origin of its own, embedding the widget with the README's one tag."""
+    page = PORTAL_PAGE.format(services=stack.services_url, rasa=stack.rasa_url).encode()
+
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    port = int(stack.portal_origin.rsplit(":", 1)[1])
+    server = ThreadingHTTPServer(("127.0.0.1", port), Portal)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield stack.portal_origin
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_portal_on_another_origin_gets_answers_and_staff_replies(
+    browser: Browser, stack, other_origin_portal: str
+) -> None:
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto(other_origin_portal + "/")
+    page.wait_for_function("window.sessionStorage.getItem('citizenbot-sender') !== null")
+    page.click(".cw-toggle")
+    ask(page, "cho tôi gặp cán bộ")
+    expect(page.locator(".cw-bot").filter(has_text="HT-").first).to_be_visible(timeout=30_000)
+    sender = page.evaluate("window.sessionStorage.getItem('citizenbot-sender')")
+    [request] = [r for r in stack.staff("GET", "/handoffs?status=open").json() if r["sender_id"] == sender]
+    text = "Chào anh/chị, cán bộ Trung tâm đây."
+    assert stack.staff("POST", f"/handoffs/{request['id']}/messages", json={"text": text}).status_code == 201
+    expect(page.locator(".cw-staff").filter(has_text=f"Cán bộ: {text}")).to_be_visible(timeout=15_000)
+    assert not [error for error in errors if "CORS" in error or "Access-Control" in error]
+
+    # The same page from an origin that province.yml does not list: the browser may not read either server.
+    unlisted = other_origin_portal.replace("127.0.0.1", "localhost")
+    page.goto(unlisted + "/")
+    reads = page.evaluate(
+        """async ([services, rasa, sender]) => {
+            const attempt = async (url, init) => {
+                try { await fetch(url, init); return "read"; } catch (error) { return "refused"; }
+            };
+            return [
+                await attempt(services + "/api/conversations/" + sender + "/staff-messages"),
+                await attempt(rasa + "/webhooks/rest/webhook", {
+                    method: "POST", headers: {"Content-Type": "application/json"},
+                    body: JSON.stringify({sender: sender, message: "xin chào"}),
+                }),
+            ];
+        }""",
+        [stack.services_url, stack.rasa_url, sender],
+    )
+    assert reads == ["refused", "refused"]
+    context.close()
+
+
+def test_staff_messages_are_only_polled_with_a_widget_conversation_id(stack) -> None:
+    polled = f"{stack.services_url}/api/conversations/{{}}/staff-messages"
+    fresh = "web-" + secrets.token_hex(16)
+    assert httpx.get(polled.format(fresh), timeout=10).json() == []
+    # Ids a REST client could choose, or guess, and platform ids: never answered.
+    for sender in ("me", "web-walk", "e2e-handoff", "zalo:123", "web-" + "0" * 31, fresh.upper()):
+        assert httpx.get(polled.format(sender), timeout=10).status_code == 400, sender

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+import pytest
 from rasa.core.channels.channel import UserMessage
 
-from channels.platform import PlatformEvent, PlatformInput, PlatformOutput, numbered_menu, split_text
+from channels import platform
+from channels.platform import (
+    DeliveryFailed,
+    PlatformEvent,
+    PlatformInput,
+    PlatformOutput,
+    numbered_menu,
+    split_text,
+)
+from channels.rest import ERROR_TOO_LONG, MAX_MESSAGE_CHARS, REPLY_FAILURE
 from channels.state import ChannelState
 
 
@@ -118,3 +132,91 @@ def test_a_digit_chooses_from_the_last_menu_only(tmp_path: Path) -> None:
     assert state.menu_choice("zalo", "u1", "2 bản sao") is None
     assert state.menu_choice("zalo", "u2", "1") is None
     assert state.menu_choice("messenger", "u1", "1") is None
+
+
+class _RecordingOutput(PlatformOutput):
+    delivered: list[str] = []
+
+    async def deliver(
+        self, user_id: str, text: str, buttons: list | None = None, staff: bool = False
+    ) -> None:
+        self.delivered.append(text)
+        self.sent += 1
+
+
+class _RecordingInput(_FakeInput):
+    def make_output(self) -> PlatformOutput:
+        return _RecordingOutput(self.state)
+
+
+async def test_a_processing_error_gets_the_rest_failure_reply(tmp_path: Path) -> None:
+    _RecordingOutput.delivered = []
+    channel = _RecordingInput(ChannelState(tmp_path / "channels.db"))
+    event = PlatformEvent("msg-9", "1234567", "text", "lệ phí làm hộ chiếu")
+    assert channel.accept(event)
+
+    async def broken(_: UserMessage) -> None:
+        raise RuntimeError("tracker store unreachable")
+
+    await channel.handle(event, broken)
+    assert _RecordingOutput.delivered == [REPLY_FAILURE]
+    assert _pending(tmp_path / "channels.db") == 0  # answered: not taken over by the next server
+
+
+async def test_the_length_is_measured_before_control_characters_are_removed(tmp_path: Path) -> None:
+    _RecordingOutput.delivered = []
+    channel = _RecordingInput(ChannelState(tmp_path / "channels.db"))
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+
+    padded = "hộ chiếu" + "\u200b" * MAX_MESSAGE_CHARS  # REST answers 413 to this body
+    await channel.handle(PlatformEvent("msg-10", "1234567", "text", padded), on_new_message)
+    assert received == [] and _RecordingOutput.delivered == [ERROR_TOO_LONG]
+    exactly = "a" * MAX_MESSAGE_CHARS
+    await channel.handle(PlatformEvent("msg-11", "1234567", "text", exactly), on_new_message)
+    assert [message.text for message in received] == [exactly]
+
+
+class _SlowOutput(PlatformOutput):
+    outcome: str = "hang"
+    finished: list[str] = []
+
+    async def deliver(
+        self, user_id: str, text: str, buttons: list | None = None, staff: bool = False
+    ) -> None:
+        if self.outcome == "refused":
+            raise DeliveryFailed("Zalo refused the message: error -230")
+        if self.outcome == "broken":
+            raise RuntimeError("unexpected")
+        await asyncio.sleep(1.5)  # a platform that does not answer
+        self.finished.append(text)
+
+
+class _SlowInput(_FakeInput):
+    def make_output(self) -> PlatformOutput:
+        return _SlowOutput(self.state)
+
+
+def _staff_route(channel: PlatformInput) -> Any:
+    blueprint = channel.blueprint(lambda _: asyncio.sleep(0))
+    [route] = [route for route in blueprint._future_routes if route.uri == "/staff_message"]
+    return route.handler
+
+
+@pytest.mark.parametrize(("outcome", "status"), [("hang", 504), ("refused", 502), ("broken", 502)])
+async def test_a_staff_message_is_answered_within_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outcome: str, status: int
+) -> None:
+    monkeypatch.setenv("RASA_AUTH_TOKEN", "test-token")
+    monkeypatch.setattr(platform, "STAFF_DELIVERY_DEADLINE_S", 0.5)
+    _SlowOutput.outcome, _SlowOutput.finished = outcome, []
+    handler = _staff_route(_SlowInput(ChannelState(tmp_path / "channels.db")))
+    body = json.dumps({"recipient": "fake:1234567", "text": "Tôi là cán bộ."}).encode()
+    request = SimpleNamespace(headers={"authorization": "Bearer test-token"}, body=body)
+    started = time.monotonic()
+    answer = await handler(request)
+    assert answer.status == status and time.monotonic() - started < 2
+    await asyncio.sleep(2)
+    assert _SlowOutput.finished == []  # given up is given up: it does not go out after staff were told

@@ -4,7 +4,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.services.handoff import HANDOFF_CLOSED, RESUME_EVENTS, ResumeFailed, close_and_resume, transcript
+from bot.services.handoff import (
+    HANDOFF_CLOSED,
+    RESUME_EVENTS,
+    ResumeFailed,
+    close_and_resume,
+    record_staff_reply,
+    transcript,
+)
 from bot.services.records import CitizenRecords
 from tests.fake_rasa import FakeRasa, fake_rasa
 
@@ -46,6 +53,28 @@ def test_a_request_stays_open_when_rasa_refuses(fresh_store, rasa: str) -> None:
     assert store.handoff(request.id).status == "open"
     with pytest.raises(ResumeFailed):
         close_and_resume(store, request.id, "cán bộ A", "http://127.0.0.1:9")
+
+
+def test_a_staff_reply_goes_into_the_history_only_after_the_platform_took_it(rasa: str) -> None:
+    FakeRasa.failing_paths = ("/webhooks/zalo/",)
+    with pytest.raises(ResumeFailed):
+        record_staff_reply(rasa, "zalo:77", "Hồ sơ của anh đã có kết quả.", "cán bộ A")
+    assert FakeRasa.received == []  # not in Rasa's history as if the citizen had read it
+
+    FakeRasa.failing_paths = ()
+    assert record_staff_reply(rasa, "zalo:77", "Hồ sơ của anh đã có kết quả.", "cán bộ A") is True
+    assert [path for path, _ in FakeRasa.received] == [
+        "/webhooks/zalo/staff_message",
+        "/conversations/zalo%3A77/tracker/events",
+    ]
+
+
+def test_a_delivered_staff_reply_is_not_an_error_when_rasa_misses_it(rasa: str) -> None:
+    FakeRasa.failing_paths = ("/conversations/",)
+    assert record_staff_reply(rasa, "messenger:5", "Chào chị, tôi là cán bộ một cửa.", "cán bộ B") is False
+    assert [path for path, _ in FakeRasa.received] == ["/webhooks/messenger/staff_message"]
+    with pytest.raises(ResumeFailed):  # on the web, Rasa's history is how the reply reaches the citizen
+        record_staff_reply(rasa, "web-1", "Chào chị.", "cán bộ B")
 
 
 def test_transcript_keeps_the_last_messages_without_button_payloads() -> None:

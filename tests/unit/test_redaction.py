@@ -286,3 +286,16 @@ def test_tune_set_schema() -> None:
 def test_importing_bot_text_does_not_import_spacy() -> None:
     code = "import sys, bot.text.redaction; assert 'spacy' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_the_assistants_texts_keep_agency_addresses_and_staff_texts_are_masked_in_full() -> None:
+    from bot.text.redaction import redact_event
+
+    agency = "Nộp tại: Bộ phận một cửa UBND phường Phương Lâm, số 8 đường Trần Hưng Đạo, thành phố Hòa Bình."
+    said = redact_event({"event": "bot", "text": agency, "metadata": {"utter_action": "action_x"}})
+    assert said["text"] == agency  # the catalogue's agency and address are no citizen's data
+    echoed = redact_event({"event": "bot", "text": "Số liên hệ anh/chị để lại: 0912 345 678."})
+    assert "0912" not in echoed["text"] and "[số điện thoại]" in echoed["text"]
+    staff = "Chào anh Trần Văn Hùng, hồ sơ ở xóm Mới, xã Thống Nhất đã xong."
+    written = redact_event({"event": "bot", "text": staff, "metadata": {"from_staff": True, "staff": "Lan"}})
+    assert "Hùng" not in written["text"] and "xóm Mới" not in written["text"]

@@ -52,6 +52,31 @@ def test_stale_conversations_go_whole_and_live_ones_stay_whole(tmp_path: Path) -
     assert dict(left.fetchall()) == {"ongoing": 2, "new": 1}
 
 
+def test_a_purged_conversation_leaves_nothing_in_the_write_ahead_log(tmp_path: Path) -> None:
+    now = time.time()
+    tracker = tmp_path / "tracker.db"
+    _tracker(tracker, [])
+    # The Rasa server's connection, open all along: it keeps the file in WAL mode and the log in place.
+    rasa = sqlite3.connect(tracker)
+    rasa.execute("PRAGMA journal_mode = WAL")
+    rasa.execute("CREATE TABLE pending_redaction (sender_id VARCHAR(255) PRIMARY KEY, since FLOAT NOT NULL)")
+    slot = json.dumps({"event": "slot", "name": "feedback_contact", "value": "0912345678"})
+    rasa.executemany(
+        "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'slot', ?, ?)",
+        [("old", now - 400 * DAY, slot), ("new", now, "{}")],
+    )
+    rasa.executemany("INSERT INTO pending_redaction VALUES (?, ?)", [("old", now - 400 * DAY), ("new", now)])
+    rasa.commit()
+    wal = tmp_path / "tracker.db-wal"
+    assert b"0912345678" in wal.read_bytes()
+
+    report = purge(CitizenRecords(tmp_path / "records.db"), 365, tracker, tmp_path / "no-channels.db")
+    assert (report.conversations, report.events) == (1, 1)
+    assert [row[0] for row in rasa.execute("SELECT sender_id FROM pending_redaction")] == ["new"]
+    assert b"0912345678" not in tracker.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    rasa.close()
+
+
 def test_old_records_go_but_an_open_handoff_stays(tmp_path: Path) -> None:
     records = CitizenRecords(tmp_path / "records.db")
     records.record_unanswered("a", "câu hỏi cũ", "low_confidence")
@@ -115,6 +140,25 @@ def test_platform_users_not_heard_from_are_forgotten(tmp_path: Path) -> None:
     assert [row[0] for row in db.execute("SELECT user_id FROM menus")] == ["here"]
 
 
+def test_a_short_retention_keeps_event_ids_while_the_platforms_may_retry(tmp_path: Path) -> None:
+    state = tmp_path / "channels.db"
+    db = sqlite3.connect(state)
+    db.executescript(
+        "CREATE TABLE seen_events (channel TEXT, event_id TEXT, seen_at REAL);"
+        "CREATE TABLE menus (channel TEXT, user_id TEXT, payloads TEXT);"
+        "CREATE TABLE last_inbound (channel TEXT, user_id TEXT, at REAL);"
+    )
+    now = time.time()
+    db.executemany(
+        "INSERT INTO seen_events VALUES ('messenger', ?, ?)",
+        [("m-2d", now - 2 * DAY), ("m-4d", now - 4 * DAY)],
+    )
+    db.commit()
+    purge(CitizenRecords(tmp_path / "records.db"), 1, tmp_path / "no-tracker.db", state)
+    # Two days old: Meta may still retry it, so its id must stay; four days: past every retry, forgotten.
+    assert [row[0] for row in db.execute("SELECT event_id FROM seen_events")] == ["m-2d"]
+
+
 def test_stale_conversations_go_whole_from_a_postgres_tracker_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,6 +177,10 @@ def test_stale_conversations_go_whole_from_a_postgres_tracker_store(
                 "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, 'user', %s, '{}')",
                 rows,
             )
+            cursor.execute(
+                "CREATE TABLE pending_redaction (sender_id VARCHAR(255) PRIMARY KEY, since FLOAT NOT NULL)"
+            )
+            cursor.executemany("INSERT INTO pending_redaction VALUES (%s, %s)", [("old", now), ("new", now)])
         db.commit()
         monkeypatch.setenv(TRACKER_URL_ENV, url)
         records = CitizenRecords(tmp_path / "records.db")
@@ -141,6 +189,7 @@ def test_stale_conversations_go_whole_from_a_postgres_tracker_store(
         assert (report.conversations, report.events) == (1, 2)
         left = db.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id").fetchall()
         assert dict(left) == {"ongoing": 2, "new": 1}
+        assert db.execute("SELECT sender_id FROM pending_redaction").fetchall() == [("new",)]
         assert [h.id for h in records.handoffs("open")] == [open_request.id]  # the records' own rule
         assert cli(["purge", "--days", "7", "--db", str(records.path)]) == 0  # the command reads the URL
         assert dict(db.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id").fetchall()) == {

@@ -110,6 +110,8 @@ def register(blueprint: Blueprint, console: Console) -> None:
         """The groups page (the grouping runs off the event loop: thousands of questions take a moment)."""
         dismissed = request.args.get("show") == "dismissed"
         groups, questions = await asyncio.to_thread(grouped, dismissed)
+        # Staff know procedures by name, not by code (the catalogue may be read from its file: off the loop).
+        names = await asyncio.to_thread(console.catalogue)
         return console.render(
             "unanswered.html",
             user,
@@ -119,6 +121,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
             questions=questions,
             dismissed=dismissed,
             reasons=DISMISS_REASONS,
+            procedure_name=lambda code: names.get(code, ""),
             error=error,
             notice=NOTICES.get(request.args.get("ok", ""), ""),
         )

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bot.access_tokens import ACTIONS, RASA_API, read_token
 from bot.settings import PROJECT_ROOT, browser_origin, load_settings
-from bot.text.redaction import redact
+from bot.text.redaction import redact, redact_log_message
 
 # Every route Rasa serves takes small JSON, except PUT /model (token-only; a province deploys models by file).
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -49,7 +49,7 @@ def _redacting_record_factory() -> None:
         inside.active = True
         try:
             message = record.getMessage()
-            cleaned = redact(message)
+            cleaned = redact_log_message(message)
         except (TypeError, ValueError):
             return record
         finally:

@@ -67,6 +67,7 @@ cat <<MSG
 
 Ready in $(( $(date +%s) - started )) s.
   Chat in the browser:   http://localhost:${ACTIONS_PORT}/   (the portal page with the chat widget)
+  Staff console:         http://localhost:${ACTIONS_PORT}/console/   (first an account: .venv/services/bin/citizenbot staff add NAME --role editor)
   REST channel:          curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"xin chào"}'
   Staff API:             localhost:${ACTIONS_PORT}/api/staff/handoffs (token: \$CITIZENBOT_STAFF_TOKEN or var/staff_token)
   Rasa's HTTP API:       localhost:${RASA_PORT}/status?token=… (token: \$RASA_AUTH_TOKEN or var/rasa_api_token)
@@ -74,6 +75,12 @@ Ready in $(( $(date +%s) - started )) s.
   Dossier look-up:       $([ "${DEMO:-}" = 1 ] && echo "demo dossiers loaded (try 000.00.04.H51-261118-0002, digits 0222)" || echo "real dossiers only: citizenbot dossiers load FILE.csv, or make run DEMO=1 for the demo set")
 Press Ctrl-C to stop.
 MSG
-wait -n "${pids[@]}" || true
-echo "A process exited unexpectedly; see var/log/rasa.log and var/log/services.log." >&2
+status=0
+wait -n "${pids[@]}" || status=$?
+# Ctrl-C in a terminal reaches the whole process group: the servers may stop (exit 0, or 130/143 for
+# SIGINT/SIGTERM) before this script's own trap runs. A server only ends that way when told to.
+if [ "$status" = 0 ] || [ "$status" = 130 ] || [ "$status" = 143 ]; then
+  stop 0
+fi
+echo "A process exited unexpectedly (exit status $status); see var/log/rasa.log and var/log/services.log." >&2
 exit 1

@@ -54,9 +54,11 @@ NOTICES = {
     "created": "Đã thêm câu hỏi.",
     "saved": "Đã lưu thay đổi.",
     "deactivate": "Đã tạm ẩn câu hỏi: trợ lý không dùng câu trả lời này nữa.",
-    "reactivate": "Đã dùng lại câu hỏi.",
+    "reactivate": "Đã bật câu hỏi: trợ lý trả lời bằng nội dung này từ câu hỏi tiếp theo.",
     "import": "Đã nhập tệp.",
 }
+DRAFT_SAVED = 'Đã lưu bản nháp. Trợ lý chưa dùng câu trả lời này cho đến khi bạn bấm "Bắt đầu dùng".'
+HIDDEN_SAVED = "Đã lưu. Câu hỏi này đang tạm ẩn: trợ lý không dùng nó."
 
 
 def draft_from_form(request: Request, faq_id: str) -> FaqDraft:
@@ -168,9 +170,12 @@ def register(blueprint: Blueprint, console: Console) -> None:
         record = console.faq.get(faq_id)
         if record is None:
             return missing(user, session)
+        notice = change_notice(request, NOTICES)
+        if notice and not record.active:  # saved, but the assistant does not use it (yet)
+            notice = DRAFT_SAVED if record.version == 1 else HIDDEN_SAVED
         return edit_page(
             user, session, form_fields(record), record=record, version=record.version,
-            notice=change_notice(request, NOTICES), error=index_error(request),
+            notice=notice, error=index_error(request),
         )  # fmt: skip
 
     @blueprint.post("/faq/<faq_id:slug>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -11,46 +11,72 @@ from bot.knowledge.bm25 import BM25Field
 from bot.knowledge.model import FaqEntry
 from bot.text.vietnamese import strip_diacritics
 
-# Close enough to an entry: at least this share of what its own best question scores against it.
+# Close enough to an entry: at least this share of what the closest of its questions scores against itself.
 MIN_SELF_SCORE_RATIO = 0.75
 # An entry answers a question only if its questions contain most of what the citizen said (idf-weighted):
 # "sửa ngày sinh trong giấy khai sinh" shares "giấy khai sinh" with the fee FAQ but is not about fees.
 MIN_COVERAGE = 0.7
+# The citizen typed one of the entry's own questions (up to diacritics, word order or a word): staff wrote
+# the answer for exactly this, so its procedure leads whatever the catalogue's names say.
+EXACT_RATIO = 0.95
+EXACT_COVERAGE = 0.95
+
+
+@dataclass(frozen=True)
+class FaqMatch:
+    """The entry that answers a question, its linked procedure codes, and whether it was asked as written."""
+
+    entry: FaqEntry
+    procedure_codes: tuple[str, ...]
+    exact: bool
 
 
 class FaqMatcher:
-    """BM25 over the FAQ entries' questions plus a coverage check; built with the engine, cheap to rebuild."""
+    """BM25 over the entries' questions plus a coverage check; built with the engine, cheap to rebuild."""
 
     def __init__(self, faq: list[FaqEntry], idf: BM25Field) -> None:
         """Index the entries; ``idf`` (the procedure names' index) weighs the words of a question."""
         self.faq = faq
         self._idf = idf
-        docs = [document_terms(" ; ".join(e.questions)) for e in faq]
-        self._bm25 = BM25Field([[strip_diacritics(t) for t in d] for d in docs]) if faq else None
+        # One document per question: an entry's short wording must not be judged against its longest one.
+        self._entry_of = [index for index, entry in enumerate(faq) for _ in entry.questions]
+        questions = [question for entry in faq for question in entry.questions]
+        docs = [[strip_diacritics(t) for t in document_terms(q)] for q in questions]
+        self._bm25 = BM25Field(docs) if questions else None
         self._words = [{strip_diacritics(s) for q in e.questions for s in syllables(q)} for e in faq]
-        self._self_scores = [
-            max(float(self._scores(analyze_query(q))[i]) for q in e.questions) for i, e in enumerate(faq)
-        ]
+        self._self_scores = np.array(
+            [float(self._scores(analyze_query(q), topic_only=True)[i]) for i, q in enumerate(questions)],
+            dtype=np.float32,
+        )
 
-    def _scores(self, query: AnalyzedQuery) -> np.ndarray:
+    def _scores(self, query: AnalyzedQuery, topic_only: bool = False) -> np.ndarray:
         assert self._bm25 is not None
-        return self._bm25.scores(weighted_terms(query, plain=True))
+        terms = weighted_terms(query, plain=True)
+        if topic_only:
+            # A question's own score counts only its topic words: "thủ tục", "cho hỏi" and other fillers
+            # (weighed below 1) are left out by citizens as often as not ("nuoi khung long").
+            terms = {term: weight for term, weight in terms.items() if weight >= 1.0} or terms
+        return self._bm25.scores(terms)
 
-    def match(self, query: AnalyzedQuery) -> tuple[FaqEntry | None, tuple[str, ...]]:
-        """The entry that answers the question, with its linked procedure codes; (None, ()) when none does."""
+    def match(self, query: AnalyzedQuery) -> FaqMatch | None:
+        """The entry that answers the question, or None when none does."""
         if self._bm25 is None:
-            return None, ()
+            return None
         # The citizen's own words decide: an alias expansion says which procedure, not which question.
         own_words = replace(query, expansions=())
         scores = self._scores(own_words)
-        best = int(np.argmax(scores))
-        own = self._self_scores[best]
-        if scores[best] <= 0 or own <= 0 or scores[best] / own < MIN_SELF_SCORE_RATIO:
-            return None, ()
-        if self.coverage(own_words, best) < MIN_COVERAGE:
-            return None, ()
-        entry = self.faq[best]
-        return entry, entry.procedure_codes
+        ratios = np.divide(scores, self._self_scores, out=np.zeros_like(scores), where=self._self_scores > 0)
+        closest = int(np.argmax(ratios))
+        ratio = float(ratios[closest])
+        if scores[closest] <= 0 or ratio < MIN_SELF_SCORE_RATIO:
+            return None
+        entry_index = self._entry_of[closest]
+        coverage = self.coverage(own_words, entry_index)
+        if coverage < MIN_COVERAGE:
+            return None
+        entry = self.faq[entry_index]
+        exact = ratio >= EXACT_RATIO and coverage >= EXACT_COVERAGE
+        return FaqMatch(entry, entry.procedure_codes, exact)
 
     def coverage(self, query: AnalyzedQuery, entry_index: int) -> float:
         """Idf-weighted share of the question's words that the entry's questions contain."""

@@ -27,6 +27,8 @@ SECOND_STAGE_CANDIDATES = 50
 # A linked FAQ entry matched the question: its procedures move up by this much (about a third of the
 # best fused score, enough to lead unless another name fits far better).
 FAQ_BOOST = 0.3
+# The citizen typed one of the FAQ's own questions: its procedures lead, above any name's fit.
+EXACT_FAQ_BOOST = 2.0
 
 
 class Reranker:
@@ -49,9 +51,12 @@ class Reranker:
         return sum(w * words.get(t, 0.0) for t, w in name_terms.items()) / total if total > 0 else 0.0
 
     def rerank(
-        self, candidates: Candidates, precision_weight: float, faq_codes: list[int]
+        self, candidates: Candidates, precision_weight: float, faq_codes: list[int], exact_faq: bool = False
     ) -> tuple[np.ndarray, QuestionStructure]:
-        """The re-ranked scores of every procedure (only the best candidates move)."""
+        """The re-ranked scores of every procedure (only the best candidates move, and the FAQ's procedures).
+
+        ``exact_faq``: the FAQ was asked in one of its own wordings (see bot.knowledge.faq_match).
+        """
         question = parse_question(candidates.query, candidates.restored)
         scores = candidates.fused.copy()
         best = [int(i) for i in np.argsort(-candidates.fused)[:SECOND_STAGE_CANDIDATES]]
@@ -62,5 +67,5 @@ class Reranker:
             scores[index] += precision_weight * self.name_precision(int(index), question.words)
             scores[index] += structure.fit(question)
         for index in faq_codes:
-            scores[index] += FAQ_BOOST
+            scores[index] += EXACT_FAQ_BOOST if exact_faq else FAQ_BOOST
         return scores, question

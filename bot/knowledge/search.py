@@ -145,9 +145,12 @@ class SearchEngine:
         candidates = self.first_stage.run(text, self.dense_weight)
         if candidates is None:
             return SearchResult(query=text, hits=(), confidence=0.0, ambiguous=False, abstain=True)
-        faq_entry, faq_codes = self.faq_matcher.match(candidates.restored)
-        faq_indexes = [self.by_code[c] for c in faq_codes if c in self.by_code]
-        scores, _ = self.reranker.rerank(candidates, self.precision_weight, faq_indexes)
+        faq = self.faq_matcher.match(candidates.restored)
+        faq_entry = faq.entry if faq is not None else None
+        faq_indexes = [self.by_code[c] for c in faq.procedure_codes if c in self.by_code] if faq else []
+        scores, _ = self.reranker.rerank(
+            candidates, self.precision_weight, faq_indexes, exact_faq=faq is not None and faq.exact
+        )
         ranked = np.argsort(-scores)[: max(k, 2)]
         hits = self._hits(candidates, scores, ranked[:k], set(faq_indexes), faq_entry)
         if not hits:
@@ -158,7 +161,9 @@ class SearchEngine:
         confidence = self.calibration.confidence(
             float(candidates.dense[best]), coverage, margin, float(scores[best])
         )
-        if faq_entry is not None:
+        if faq_entry is not None and best in faq_indexes:
+            # Trusted only where the FAQ's own procedure leads: its answer is about that procedure, and a
+            # matched FAQ must not lend its confidence to another procedure's answer.
             confidence = max(confidence, FAQ_CONFIDENCE)
         return SearchResult(
             query=text,

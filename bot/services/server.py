@@ -213,6 +213,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's URL at INFO: calls to Rasa's API carry its token there, and one line per
+    # staff action or console page is noise in the log a province reads.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     redact("khởi động")  # load the redaction pipeline before any record needs it
     install_log_redaction()
     stage_timings.install()  # only with $CITIZENBOT_PROFILE_DIR (make bench-load)

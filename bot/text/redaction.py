@@ -192,13 +192,22 @@ def redact_event(data: dict[str, Any], keep_slot_values: bool = False) -> dict[s
     return data
 
 
+# A token in a URL's query (Rasa's API takes its token as ?token=…): client libraries log the URLs they call.
+_URL_TOKEN = re.compile(r"([?&](?:token|access_token)=)[^&\s\"'#]+")
+
+
+def redact_log_message(message: str) -> str:
+    """A log line as it may be kept: personal data masked, and tokens in URLs replaced by "[ẩn]"."""
+    return redact(_URL_TOKEN.sub(r"\1[ẩn]", message))
+
+
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks personal data in every record's final message."""
+    """A logging filter that masks personal data (and URL tokens) in every record's final message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Replace the record's message by its redacted rendering; never drops a record."""
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = redact_log_message(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

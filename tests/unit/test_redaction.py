@@ -299,3 +299,13 @@ def test_the_assistants_texts_keep_agency_addresses_and_staff_texts_are_masked_i
     staff = "Chào anh Trần Văn Hùng, hồ sơ ở xóm Mới, xã Thống Nhất đã xong."
     written = redact_event({"event": "bot", "text": staff, "metadata": {"from_staff": True, "staff": "Lan"}})
     assert "Hùng" not in written["text"] and "xóm Mới" not in written["text"]
+
+
+def test_log_lines_keep_no_token_of_a_called_url() -> None:
+    from bot.text.redaction import redact_log_message
+
+    line = 'HTTP Request: POST http://127.0.0.1:5005/model/parse?token=x-DKq9_secret&x=1 "HTTP/1.1 200 OK"'
+    assert redact_log_message(line) == (
+        'HTTP Request: POST http://127.0.0.1:5005/model/parse?token=[ẩn]&x=1 "HTTP/1.1 200 OK"'
+    )
+    assert "EAAB" not in redact_log_message("GET /v19.0/me/messages?access_token=EAABwzLix 400")

@@ -118,6 +118,37 @@ def test_a_question_sharing_only_the_topic_with_an_faq_gets_no_faq_answer(
     assert engine.search("đăng ký khai sinh có mất phí không", 5).faq is not None
 
 
+def test_an_faq_staff_wrote_for_an_unanswered_question_answers_each_of_its_wordings(
+    minilm_index: Path, small_kb
+) -> None:
+    from bot.knowledge.model import FaqEntry
+
+    engine = load_engine(
+        minilm_index, SentenceTransformerEmbedder(bundled_minilm_path()), read_faq(small_kb[1])
+    )
+    # Nothing in the catalogue is about it, so retrieval alone ranks an unrelated procedure first.
+    before = engine.search("thủ tục nuôi khủng long", 5)
+    assert before.faq is None and before.top is not None and before.top.code != "1.001193"
+    crocodile = FaqEntry(
+        "nuoi-khung-long",
+        ("thủ tục nuôi khủng long", "nuôi khủng long có cần xin phép không", "xin phép nuôi khủng long cảnh"),
+        "Không có thủ tục hành chính cho việc này.",
+        ("1.001193",),  # staff had to link one procedure
+    )
+    engine = engine.with_faq([*engine.faq, crocodile])
+    # Each wording as typed, the short one too (it is not judged against the longest), and without its
+    # diacritics or its filler words.
+    for question in ("thủ tục nuôi khủng long", "nuoi khung long", "Xin phép nuôi khủng long cảnh?"):
+        result = engine.search(question, 5)
+        assert result.faq is not None and result.faq.id == "nuoi-khung-long", question
+        assert result.top is not None and result.top.code == "1.001193", question
+        assert result.confidence >= 0.9, question
+    # A question that only shares words with it does not lend the FAQ's confidence to another procedure.
+    wider = engine.search("cấp giấy chứng nhận đăng ký kết hôn cho người nuôi khủng long", 5)
+    assert wider.top is not None
+    assert wider.top.code == "1.001193" or wider.confidence < 0.9
+
+
 def test_the_margin_is_the_score_gap_between_the_first_two_hits(minilm_index: Path, small_kb) -> None:
     engine = load_engine(
         minilm_index, SentenceTransformerEmbedder(bundled_minilm_path()), read_faq(small_kb[1])

@@ -27,19 +27,43 @@ class ResumeFailed(CitizenBotError):
     """The Rasa server did not accept the events (resume, or a staff reply)."""
 
 
+# What a button click (its payload) meant to the citizen, for staff reading the conversation.
+_CLICKS = {
+    '/rate_answer{"rating": "down"}': "[bấm 👎 Chưa đúng ý]",
+    '/rate_answer{"rating": "up"}': "[bấm 👍 Hữu ích]",
+}
+ANSWER_SHOWN_CHARS = 600
+
+
+def _shortened(text: str, limit: int = ANSWER_SHOWN_CHARS) -> str:
+    """``text`` cut at the last line or word end before ``limit``, marked with "…" (never inside a code)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = cut.rfind("\n")  # a whole line (one candidate, one document) rather than part of one
+    if end <= limit // 2:
+        end = cut.rfind(" ")
+    piece = cut[:end] if end > limit // 2 else cut
+    if piece.rfind("(") > piece.rfind(")"):  # "(mã 2.0" would read as a wrong code
+        piece = piece[: piece.rfind("(")]
+    return piece.rstrip(" ,;:") + " …"
+
+
 def transcript(events: list[dict[str, Any]], last: int = 8) -> str:
     """The last messages of a tracker's events, one per line ("Công dân: …", "Trợ lý: …", "Cán bộ: …")."""
     lines = []
     for event in events:
         text = (event.get("text") or "").strip()
-        if not text or text.startswith("/"):
+        if not text:
             continue
         if event.get("event") == "user":
+            if text.startswith("/"):  # a button: what it said, not its payload
+                text = _CLICKS.get(" ".join(text.split()), "[bấm một nút]")
             lines.append(f"Công dân: {text}")
         elif event.get("event") == "bot" and (event.get("metadata") or {}).get("from_staff"):
-            lines.append(f"Cán bộ: {text[:300]}")
+            lines.append(f"Cán bộ: {_shortened(text)}")
         elif event.get("event") == "bot":
-            lines.append(f"Trợ lý: {text[:300]}")
+            lines.append(f"Trợ lý: {_shortened(text)}")
     return "\n".join(lines[-last:])
 
 

@@ -77,14 +77,25 @@ def test_a_delivered_staff_reply_is_not_an_error_when_rasa_misses_it(rasa: str) 
         record_staff_reply(rasa, "web-1", "Chào chị.", "cán bộ B")
 
 
-def test_transcript_keeps_the_last_messages_without_button_payloads() -> None:
+def test_transcript_shows_what_a_button_said_not_its_payload() -> None:
     events = [
         {"event": "user", "text": "lệ phí hộ chiếu"},
         {"event": "bot", "text": "Phí, lệ phí …"},
         {"event": "user", "text": '/rate_answer{"rating": "down"}'},
         {"event": "slot", "name": "x", "value": 1},
+        {"event": "user", "text": '/ask_fee{"procedure_code": "1.001193"}'},
         {"event": "user", "text": "cho tôi gặp cán bộ"},
     ]
-    assert (
-        transcript(events) == "Công dân: lệ phí hộ chiếu\nTrợ lý: Phí, lệ phí …\nCông dân: cho tôi gặp cán bộ"
+    assert transcript(events) == (
+        "Công dân: lệ phí hộ chiếu\nTrợ lý: Phí, lệ phí …\nCông dân: [bấm 👎 Chưa đúng ý]\n"
+        "Công dân: [bấm một nút]\nCông dân: cho tôi gặp cán bộ"
     )
+
+
+def test_a_long_answer_is_cut_at_a_word_never_inside_a_code() -> None:
+    offered = (f"{n}. Cấp thẻ căn cước cho người từ đủ 14 tuổi (cấp tỉnh) (mã 2.00020{n})" for n in range(9))
+    answer = "Không phải thủ tục này? Có thể anh/chị hỏi:\n" + "\n".join(offered)
+    shown = transcript([{"event": "bot", "text": answer}])
+    assert shown.startswith("Trợ lý: Không phải thủ tục này?") and shown.endswith(" …")
+    assert len(shown) < len("Trợ lý: " + answer)
+    assert all(")" in after for after in shown.split("(mã")[1:])  # no "(mã 2.0" left open

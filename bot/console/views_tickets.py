@@ -78,7 +78,8 @@ def register(blueprint: Blueprint, console: Console) -> None:
             ticket=visible(ticket, user),
             notes=console.records.feedback_notes(ticket_id),
             statuses=[(key, STATUS_NAMES[key]) for key in FEEDBACK_STATUSES],
-            staff=console.accounts.usernames(),
+            # Only editors can act on a ticket: a viewer offered as its assignee could never handle it.
+            staff=[account for account in console.accounts.usernames() if account.can_edit],
             error=error,
             notice=notice,
             max_note=MAX_NOTE_CHARS,
@@ -137,6 +138,9 @@ def register(blueprint: Blueprint, console: Console) -> None:
         chosen = console.accounts.get(wanted) if wanted else None
         if wanted and chosen is None:
             return detail_page(ticket_id, user, session, "Không có cán bộ với tên đăng nhập này.", status=400)
+        if chosen is not None and not chosen.can_edit:
+            message = "Tài khoản xem không xử lý được phản ánh: hãy chọn một cán bộ biên tập."
+            return detail_page(ticket_id, user, session, message, status=400)
         assignee = chosen.username if chosen else None
         console.records.set_feedback_assignee(ticket_id, assignee)
         console.audit.record(

@@ -40,12 +40,12 @@ async def test_status_assignee_and_note_changes_are_audited(
         await client.post(f"{url}/status", data={"csrf_token": editor, "status": "in_progress"})
     ).status_code == 302
     assert (
-        await client.post(f"{url}/assignee", data={"csrf_token": editor, "assignee": "viewer1"})
+        await client.post(f"{url}/assignee", data={"csrf_token": editor, "assignee": "editor1"})
     ).status_code == 302
     note = "Đã gọi lại; hẹn <b>thứ Hai</b>."
     assert (await client.post(f"{url}/notes", data={"csrf_token": editor, "text": note})).status_code == 302
     ticket = records.feedback_ticket(ticket_id)
-    assert (ticket["status"], ticket["assignee"]) == ("in_progress", "viewer1")
+    assert (ticket["status"], ticket["assignee"]) == ("in_progress", "editor1")
     assert [n["text"] for n in records.feedback_notes(ticket_id)] == [note]
     entries = list(reversed(console.audit.entries()))
     assert [(e.actor, e.action, e.target) for e in entries] == [
@@ -59,7 +59,7 @@ async def test_status_assignee_and_note_changes_are_audited(
     )
     assert (json.loads(entries[1].before), json.loads(entries[1].after)) == (
         {"assignee": None},
-        {"assignee": "viewer1"},
+        {"assignee": "editor1"},
     )
     assert entries[2].before is None and json.loads(entries[2].after)["text"] == note
     page = (await client.get(url)).text
@@ -77,6 +77,11 @@ async def test_invalid_changes_are_refused_and_not_audited(
     assert (
         await client.post(f"{url}/assignee", data={"csrf_token": editor, "assignee": "ai-do"})
     ).status_code == 400
+    # A viewer cannot handle a ticket, so cannot be its assignee (nor is offered as one).
+    assert (
+        await client.post(f"{url}/assignee", data={"csrf_token": editor, "assignee": "viewer1"})
+    ).status_code == 400
+    assert 'value="viewer1"' not in (await client.get(url)).text
     assert (await client.post(f"{url}/notes", data={"csrf_token": editor, "text": "  "})).status_code == 400
     assert (
         await client.post("/console/tickets/999/notes", data={"csrf_token": editor, "text": "a"})

@@ -212,6 +212,8 @@ class FaqStore:
             before = _record(row)
             if before.version != expected_version:
                 raise VersionConflict(before)
+            if _same(before, draft):  # saved without a change: no new version, nothing to audit
+                return before, before
             self._write(db, draft, before.version + 1, actor)
         after = self.get(draft.id)
         assert after is not None

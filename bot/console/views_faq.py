@@ -53,6 +53,7 @@ FAQ_ACTIONS = {
 NOTICES = {
     "created": "Đã thêm câu hỏi.",
     "saved": "Đã lưu thay đổi.",
+    "unchanged": "Không có gì thay đổi: câu hỏi vẫn như trước.",
     "deactivate": "Đã tạm ẩn câu hỏi: trợ lý không dùng câu trả lời này nữa.",
     "reactivate": "Đã bật câu hỏi: trợ lý trả lời bằng nội dung này từ câu hỏi tiếp theo.",
     "import": "Đã nhập tệp.",
@@ -108,6 +109,10 @@ def register(blueprint: Blueprint, console: Console) -> None:
     ) -> HTTPResponse:
         """The create/edit form; ``context``: record, version, current (on a conflict), error, notice."""
         context = {"record": None, "version": None, "current": None, "as_draft": False, "group": ""} | context
+        if not user.can_edit and not context.get("error"):
+            # A viewer reaches the form by its address: say why nothing can be saved rather than leave them
+            # with a form without a button.
+            context["error"] = "Tài khoản xem chỉ đọc được nội dung; cần tài khoản biên tập để thêm hoặc sửa."
         names = _names(console, fields.get("procedure_codes", ""))
         return console.render("faq_edit.html", user, session, status, fields=fields, names=names, **context)
 
@@ -171,7 +176,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
         if record is None:
             return missing(user, session)
         notice = change_notice(request, NOTICES)
-        if notice and not record.active:  # saved, but the assistant does not use it (yet)
+        if request.args.get("ok") in ("created", "saved") and not record.active:  # not used (yet)
             notice = DRAFT_SAVED if record.version == 1 else HIDDEN_SAVED
         return edit_page(
             user, session, form_fields(record), record=record, version=record.version,
@@ -199,6 +204,8 @@ def register(blueprint: Blueprint, console: Console) -> None:
             before, after = console.faq.update(draft, version, user.username)
         except VersionConflict as conflict:
             return conflict_page(user, session, draft, conflict.current)
+        if after is before:  # nothing changed: no version, no audit entry, no re-index
+            return response.redirect(f"{PREFIX}/faq/{faq_id}?ok=unchanged")
         console.audit.record(user.username, "faq.edit", faq_id, before.audit(), after.audit())
         shown = await publish()
         return response.redirect(f"{PREFIX}/faq/{faq_id}?ok=saved{shown}")

@@ -143,6 +143,8 @@ async def test_a_viewer_cannot_change_anything(
 async def test_a_viewer_reads_every_page(client: httpx.AsyncClient, viewer: str) -> None:
     for url in [*PAGES.values(), *APIS.values()]:
         assert (await client.get(url)).status_code == 200, url
+    # The create form, reached by its address, says why it cannot be saved.
+    assert "cần tài khoản biên tập" in (await client.get("/console/faq/new")).text
 
 
 async def test_login_needs_the_login_form_token(client: httpx.AsyncClient) -> None:

@@ -141,6 +141,22 @@ async def test_saving_an_older_version_is_a_409_showing_the_current_text(
     assert [a for a, *_ in audits(console)] == ["faq.edit"]
 
 
+async def test_saving_without_a_change_makes_no_version_and_no_audit_entry(
+    client: httpx.AsyncClient, editor: str, console: Console
+) -> None:
+    changed = await client.post(
+        "/console/faq/khai-sinh-le-phi", data=entry_form(editor, answer="Miễn lệ phí.", version="1")
+    )
+    assert changed.status_code == 302 and console.faq.get("khai-sinh-le-phi").version == 2
+    again = await client.post(
+        "/console/faq/khai-sinh-le-phi", data=entry_form(editor, answer="Miễn lệ phí.", version="2")
+    )
+    assert again.status_code == 302 and again.headers["location"].endswith("?ok=unchanged")
+    assert console.faq.get("khai-sinh-le-phi").version == 2
+    assert [a for a, *_ in audits(console)] == ["faq.edit"]
+    assert "Không có gì thay đổi" in (await client.get(again.headers["location"])).text
+
+
 async def test_unknown_procedure_codes_and_empty_questions_are_refused(
     client: httpx.AsyncClient, editor: str, console: Console
 ) -> None:

@@ -11,6 +11,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console.accounts import LOCKOUT, LoginResult, StaffUser
+from bot.console.audit_view import field_changes
 from bot.console.security import (
     LOGIN_COOKIE,
     PREFIX,
@@ -115,6 +116,7 @@ def register(blueprint: Blueprint, console: Console) -> None:
             {
                 "entry": entry,
                 "action_name": ACTION_NAMES.get(entry.action, entry.action),
+                "changes": field_changes(entry.before, entry.after),
                 "before": _pretty(entry.before),
                 "after": _pretty(entry.after),
             }

@@ -256,7 +256,13 @@ def compute(
     analytics = Analytics(period)
     _tracker_figures(analytics, tracker_db, names or {})
     per_day: dict[str, Counter[str]] = {day.isoformat(): Counter() for day in period.days}
-    unanswered = records.unanswered_between(period.since, period.until, limit=1_000_000)
+    # Questions answered with other candidates are kept for review too, but were answered: counted with
+    # "Kèm lựa chọn", not again as unanswered (the three shares must add up to the questions asked).
+    unanswered = [
+        row
+        for row in records.unanswered_between(period.since, period.until, limit=1_000_000)
+        if row["reason"] != "answered_with_alternatives"
+    ]
     waits = handoff_waits(records, period.since, period.until, now)
     ratings = records.ratings(period.since, period.until, limit=1_000_000)
     for row in unanswered:

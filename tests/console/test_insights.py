@@ -285,6 +285,9 @@ def tracker(tmp_path: Path, records: CitizenRecords, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("CITIZENBOT_TRACKER_DB", str(path))
     question = records.record_unanswered("rest-client-7", "abc xyz", "nlu_fallback")
     _set_time(records, "unanswered_questions", question, "2026-11-21T16:00:00")
+    # Answered, with other candidates offered: kept for review, but counted with "Kèm lựa chọn".
+    offered = records.record_unanswered("web-abc", "lệ phí khai sinh", "answered_with_alternatives")
+    _set_time(records, "unanswered_questions", offered, "2026-11-21T16:05:00")
     late = records.record_unanswered("zalo:9", "câu hỏi sau kỳ", "nlu_fallback")
     _set_time(records, "unanswered_questions", late, "2026-11-25T10:00:00")
     first = records.open_handoff("zalo:1", "citizen_asked", "")

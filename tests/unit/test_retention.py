@@ -121,14 +121,20 @@ def test_the_purge_command_reads_the_retention_setting(
     assert cli(["purge", "--days", "0", "--db", str(records.path)]) == 2
 
 
-def test_platform_users_not_heard_from_are_forgotten(tmp_path: Path) -> None:
-    state = tmp_path / "channels.db"
-    db = sqlite3.connect(state)
+def channel_state(path: Path) -> sqlite3.Connection:
+    """An empty channels' state file with the tables channels/state.py keeps."""
+    db = sqlite3.connect(path)
     db.executescript(
         "CREATE TABLE seen_events (channel TEXT, event_id TEXT, seen_at REAL);"
         "CREATE TABLE menus (channel TEXT, user_id TEXT, payloads TEXT);"
         "CREATE TABLE last_inbound (channel TEXT, user_id TEXT, at REAL);"
     )
+    return db
+
+
+def test_platform_users_not_heard_from_are_forgotten(tmp_path: Path) -> None:
+    state = tmp_path / "channels.db"
+    db = channel_state(state)
     old, now = time.time() - 400 * DAY, time.time()
     db.executemany("INSERT INTO last_inbound VALUES ('zalo', ?, ?)", [("gone", old), ("here", now)])
     db.executemany("INSERT INTO menus VALUES ('zalo', ?, '[]')", [("gone",), ("here",)])
@@ -142,12 +148,7 @@ def test_platform_users_not_heard_from_are_forgotten(tmp_path: Path) -> None:
 
 def test_a_short_retention_keeps_event_ids_while_the_platforms_may_retry(tmp_path: Path) -> None:
     state = tmp_path / "channels.db"
-    db = sqlite3.connect(state)
-    db.executescript(
-        "CREATE TABLE seen_events (channel TEXT, event_id TEXT, seen_at REAL);"
-        "CREATE TABLE menus (channel TEXT, user_id TEXT, payloads TEXT);"
-        "CREATE TABLE last_inbound (channel TEXT, user_id TEXT, at REAL);"
-    )
+    db = channel_state(state)
     now = time.time()
     db.executemany(
         "INSERT INTO seen_events VALUES ('messenger', ?, ?)",

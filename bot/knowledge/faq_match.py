@@ -16,6 +16,9 @@ MIN_SELF_SCORE_RATIO = 0.75
 # An entry answers a question only if its questions contain most of what the citizen said (idf-weighted):
 # "sửa ngày sinh trong giấy khai sinh" shares "giấy khai sinh" with the fee FAQ but is not about fees.
 MIN_COVERAGE = 0.7
+# ... and the citizen's question holds nearly all the topic words of that one wording (idf-weighted): a
+# wording's qualifier left out ("dưới 14 tuổi" asked as "14 tuổi") is another question.
+MIN_WORDING_COVERAGE = 0.9
 # The citizen typed one of the entry's own questions (up to diacritics, word order or a word): staff wrote
 # the answer for exactly this, so its procedure leads whatever the catalogue's names say.
 EXACT_RATIO = 0.95
@@ -44,6 +47,10 @@ class FaqMatcher:
         docs = [[strip_diacritics(t) for t in document_terms(q)] for q in questions]
         self._bm25 = BM25Field(docs) if questions else None
         self._words = [{strip_diacritics(s) for q in e.questions for s in syllables(q)} for e in faq]
+        analysed = [analyze_query(q) for q in questions]
+        self._topics = [
+            {strip_diacritics(s) for s, w in zip(a.syllables, a.weights) if w >= 1.0} for a in analysed
+        ]
         self._self_scores = np.array(
             [float(self._scores(analyze_query(q), topic_only=True)[i]) for i, q in enumerate(questions)],
             dtype=np.float32,
@@ -66,10 +73,18 @@ class FaqMatcher:
         own_words = replace(query, expansions=())
         scores = self._scores(own_words)
         ratios = np.divide(scores, self._self_scores, out=np.zeros_like(scores), where=self._self_scores > 0)
-        closest = int(np.argmax(ratios))
-        ratio = float(ratios[closest])
-        if scores[closest] <= 0 or ratio < MIN_SELF_SCORE_RATIO:
+        asked = {strip_diacritics(s) for s, w in zip(own_words.syllables, own_words.weights) if w > 0}
+        close = [
+            int(i)
+            for i in np.argsort(-ratios)
+            if scores[i] > 0
+            and ratios[i] >= MIN_SELF_SCORE_RATIO
+            and self.wording_coverage(asked, int(i)) >= MIN_WORDING_COVERAGE
+        ]
+        if not close:
             return None
+        closest = close[0]
+        ratio = float(ratios[closest])
         entry_index = self._entry_of[closest]
         coverage = self.coverage(own_words, entry_index)
         if coverage < MIN_COVERAGE:
@@ -77,6 +92,13 @@ class FaqMatcher:
         entry = self.faq[entry_index]
         exact = ratio >= EXACT_RATIO and coverage >= EXACT_COVERAGE
         return FaqMatch(entry, entry.procedure_codes, exact)
+
+    def wording_coverage(self, asked: set[str], question_index: int) -> float:
+        """Idf-weighted share of one wording's topic words that the citizen's question contains."""
+        topics = self._topics[question_index]
+        total = sum(self._idf.idf_weight(word) for word in topics)
+        got = sum(self._idf.idf_weight(word) for word in topics if word in asked)
+        return got / total if total > 0 else 0.0
 
     def coverage(self, query: AnalyzedQuery, entry_index: int) -> float:
         """Idf-weighted share of the question's words that the entry's questions contain."""

@@ -143,6 +143,16 @@ def test_an_faq_staff_wrote_for_an_unanswered_question_answers_each_of_its_wordi
         assert result.faq is not None and result.faq.id == "nuoi-khung-long", question
         assert result.top is not None and result.top.code == "1.001193", question
         assert result.confidence >= 0.9, question
+    # A wording's qualifier left out is another question: "14 tuổi" is not "dưới 14 tuổi".
+    under_14 = FaqEntry(
+        "can-cuoc-duoi-14",
+        ("Trẻ em dưới 14 tuổi có làm được thẻ căn cước không?", "Làm căn cước cho con dưới 14 tuổi ở đâu?"),
+        "Có.",
+        ("1.014062",),
+    )
+    with_card = engine.with_faq([*engine.faq, under_14])
+    assert with_card.search("làm căn cước lần đầu cho con 14 tuổi", 5).faq is None
+    assert with_card.search("làm căn cước cho con dưới 14 tuổi ở đâu", 5).faq == under_14
     # A question that only shares words with it does not lend the FAQ's confidence to another procedure.
     wider = engine.search("cấp giấy chứng nhận đăng ký kết hôn cho người nuôi khủng long", 5)
     assert wider.top is not None

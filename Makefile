@@ -14,6 +14,10 @@ export RASA_TELEMETRY_ENABLED := false
 INDEX := var/index/manifest.json
 # The same list the index manifest's hash reads (bot/knowledge/inputs.py): one place to name an input.
 KB_INPUTS := $(wildcard $(shell grep -v '^\#' bot/knowledge/index_inputs.txt))
+# The knowledge base is derived from the committed sources (knowledge_base/README.md), never committed.
+PROCEDURES := knowledge_base/procedures.jsonl
+KB_SOURCES := $(wildcard knowledge_base/sources/*.gz knowledge_base/province_procedures.jsonl) \
+	$(addprefix bot/knowledge/,catalogue.py portal_records.py parser.py fees.py model.py store.py)
 
 .PHONY: help setup kb run run-cluster train test lint eval bench bench-load clean
 
@@ -30,7 +34,10 @@ $(SERVICES_ENV)/.installed: requirements/services.txt pyproject.toml scripts/set
 
 kb: $(INDEX)  ## Build the knowledge-base search index (only when the knowledge base changed)
 
-$(INDEX): $(SERVICES_ENV)/.installed $(KB_INPUTS)
+$(PROCEDURES): $(SERVICES_ENV)/.installed $(KB_SOURCES)
+	$(SERVICES_ENV)/bin/citizenbot kb import
+
+$(INDEX): $(SERVICES_ENV)/.installed $(PROCEDURES) $(KB_INPUTS)
 	$(SERVICES_ENV)/bin/citizenbot kb build --if-stale
 	@touch $(INDEX)
 

@@ -20,15 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from bot.devstack import ROOT, Stack, running_stack
-from bot.knowledge.evaluate import LabelledQuestion, evaluate, read_questions, split_by_procedure
+from bot.knowledge.evaluate import LabelledQuestion, evaluate, evaluation_sets
 from bot.policy_curve import CachedEngine, RoutedQuestion, best, curve, figures, route, table
 from bot.reply_scoring import reply_outcome, shares
 from bot.services.application import application
 from bot.text.vietnamese import strip_diacritics
 
 EVAL_DIR = ROOT.parent / "shared" / "data" / "eval"
-DEV = EVAL_DIR / "faq_dev.jsonl"
-NOT_IN_CATALOGUE = EVAL_DIR / "faq_dev_not_in_catalogue.jsonl"
 COLLOQUIAL = ROOT / "tests" / "data" / "colloquial_questions.jsonl"
 
 
@@ -43,19 +41,19 @@ def story_accuracy(report: Path) -> str:
     )
 
 
-def question_sets(dev: Path, not_in_catalogue: Path, colloquial: Path) -> dict[str, list[LabelledQuestion]]:
-    """The sets measured, by name."""
-    whole = read_questions(dev)
-    tune, held = split_by_procedure(whole)
-    chat = read_questions(colloquial)
-    stripped = [LabelledQuestion(strip_diacritics(q.question), q.gold_codes) for q in chat]
+def question_sets(eval_dir: Path, colloquial: Path, codes: set[str]) -> dict[str, list[LabelledQuestion]]:
+    """The sets measured, by name: those of retrieval (bot.knowledge.evaluate.evaluation_sets) and more."""
+    sets = evaluation_sets(eval_dir, colloquial, codes)
+    chat = sets.pop("colloquial")
+    outside = sets.pop("out of catalogue")
     return {
-        "faq_dev tune half": tune,
-        "faq_dev held half": held,
-        "faq_dev whole": whole,
+        **sets,
+        "faq_dev whole": sets["faq_dev tune"] + sets["faq_dev held"],
         "colloquial": chat,
-        "colloquial, no diacritics": stripped,
-        "not in catalogue": read_questions(not_in_catalogue),
+        "colloquial, no diacritics": [
+            LabelledQuestion(strip_diacritics(q.question), q.gold_codes) for q in chat
+        ],
+        "not in catalogue": outside,
     }
 
 
@@ -71,18 +69,19 @@ def main() -> None:
     parser.add_argument(
         "--story-report", type=Path, default=ROOT / "results" / "eval_stories" / "story_report.json"
     )
-    parser.add_argument("--dev", type=Path, default=DEV)
-    parser.add_argument("--not-in-catalogue", type=Path, default=NOT_IN_CATALOGUE)
+    parser.add_argument(
+        "--eval-dir", type=Path, default=EVAL_DIR, help="faq_dev.jsonl and faq_dev_not_in_catalogue.jsonl"
+    )
     parser.add_argument("--colloquial", type=Path, default=COLLOQUIAL)
     args = parser.parse_args()
     print(story_accuracy(args.story_report))
-    sets = question_sets(args.dev, args.not_in_catalogue, args.colloquial)
+    app = application()
+    sets = question_sets(args.eval_dir, args.colloquial, set(app.knowledge.engine.by_code))
     routed: dict[str, list[RoutedQuestion]] = {}
     latencies: list[float] = []
     print("\nOver REST, both real servers, one new conversation per question, first reply:")
     print("| set | n | direct | reach | misled | cites (outside: confident wrong) | retrieval hit@5 |")
     print("|---|---|---|---|---|---|---|")
-    app = application()
     engine = CachedEngine(app.knowledge.engine)
     with tempfile.TemporaryDirectory() as workdir, running_stack(Path(workdir)) as stack:
         for set_number, (name, questions) in enumerate(sets.items()):
@@ -104,8 +103,12 @@ def main() -> None:
         f"latency per reply over REST: p50 {np.percentile(latencies, 50):.0f} ms, "
         f"p95 {np.percentile(latencies, 95):.0f} ms ({len(latencies)} replies)"
     )
-    points = curve(routed["faq_dev tune half"], routed["not in catalogue"], engine, app.policy)
-    print("\nAnswer policy curve on the tune half (simulated on the NLU's real parses; undominated points):")
+    tuning = routed["faq_dev tune"] + routed["new coverage tune"]
+    points = curve(tuning, routed["not in catalogue"], engine, app.policy)
+    print(
+        "\nAnswer policy curve on the tune halves of faq_dev and of the new coverage (simulated on the NLU's "
+        "real parses; undominated points):"
+    )
     print(table(points, app.policy))
     chosen = best(points)
     for label, policy in (

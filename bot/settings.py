@@ -54,6 +54,17 @@ class ProvinceSettings:
     allowed_origins: tuple[str, ...] = ()
     # Conversations and records untouched for this many days are deleted (`citizenbot purge`, daily).
     retention_days: int = 365
+    # The names the province had before the 2025 mergers ("Hòa Bình", "Vĩnh Phúc"): a citizen may still
+    # write them, and a procedure published under one applies here.
+    former_names: tuple[str, ...] = ()
+    # The levels a citizen of the province goes to, in order of preference, for siblings that differ only
+    # by level (the commune and the province before a ministry).
+    citizen_levels: tuple[str, ...] = ("Cấp xã", "Cấp tỉnh", "Cấp bộ")
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        """The province's name and its former names."""
+        return (self.name, *self.former_names)
 
     def is_dossier_code(self, text: str) -> bool:
         """True when ``text`` is exactly one dossier code of the configured one-stop system."""
@@ -132,7 +143,18 @@ def parse_settings(raw: dict[str, Any], source: str = "province.yml") -> Provinc
         status_provider=dict(one_stop.get("status_provider") or {}),
         allowed_origins=_origins(raw.get("web") or {}, source),
         retention_days=_retention_days(raw, source),
+        former_names=_names(province.get("former_names"), f"{source}: province.former_names"),
+        citizen_levels=_names(province.get("citizen_levels"), f"{source}: province.citizen_levels")
+        or ("Cấp xã", "Cấp tỉnh", "Cấp bộ"),
     )
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigurationError(f"{where} must be a list of names")
+    return tuple(v.strip() for v in value)
 
 
 def load_settings(path: Path | None = None) -> ProvinceSettings:

@@ -99,3 +99,42 @@ def evaluate(
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
     }
+
+
+def new_coverage_questions(
+    path: Path, codes: set[str]
+) -> tuple[list[LabelledQuestion], list[LabelledQuestion]]:
+    """Questions once out of the catalogue whose procedure the knowledge base now holds, and the rest.
+
+    ``path`` is faq_dev_not_in_catalogue.jsonl: each question names its procedures in
+    ``codes_not_in_catalogue``; those found in ``codes`` become its gold codes.
+    """
+    covered: list[LabelledQuestion] = []
+    outside: list[LabelledQuestion] = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            raw = json.loads(line)
+            gold = tuple(str(c) for c in raw.get("codes_not_in_catalogue") or () if str(c) in codes)
+            (covered if gold else outside).append(LabelledQuestion(str(raw["question"]), gold))
+    return covered, outside
+
+
+def evaluation_sets(eval_dir: Path, colloquial: Path, codes: set[str]) -> dict[str, list[LabelledQuestion]]:
+    """Every set the retrieval is measured on, tuned and held halves apart (split by procedure).
+
+    Rules and weights may be fitted on the "tune" halves only; "held" halves and the colloquial set are
+    for reporting. "out of catalogue" has no gold: it measures abstention.
+    """
+    faq_tune, faq_held = split_by_procedure(read_questions(eval_dir / "faq_dev.jsonl"))
+    covered, outside = new_coverage_questions(eval_dir / "faq_dev_not_in_catalogue.jsonl", codes)
+    new_tune, new_held = split_by_procedure(covered)
+    return {
+        "faq_dev tune": faq_tune,
+        "faq_dev held": faq_held,
+        "new coverage tune": new_tune,
+        "new coverage held": new_held,
+        "colloquial": read_questions(colloquial),
+        "out of catalogue": outside,
+    }

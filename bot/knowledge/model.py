@@ -7,6 +7,15 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Fee:
+    """One typed fee of a submission method, as the portal's record gives it."""
+
+    kind: str  # FEE (lệ phí), SERVICE_FEE (phí), PRICE_LEVEL (giá dịch vụ)
+    value: int = 0  # đồng; 0 when the record sets no fixed amount (free, or a rule in the description)
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class SubmissionMethod:
     """One way to submit (in person, online, by post) with its time and fee."""
 
@@ -17,6 +26,11 @@ class SubmissionMethod:
     fee_vnd: tuple[int, ...] = ()  # amounts in đồng found in the fee text; () when free or unstated
     free: bool = False
     note: str = ""
+    # From the portal's structured records (empty for the older crawl): the time as a number and its unit
+    # (WORKING_DAY, DAY, HOUR, MONTH, YEAR; OTHER = the record gives no unit), and the typed fees.
+    time_value: float | None = None
+    time_unit: str = ""
+    fees: tuple[Fee, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,7 @@ class RequiredDocument:
     originals: int | None = None
     copies: int | None = None
     group: str = ""  # the heading the document stands under ("Giấy tờ phải nộp", a case…)
+    template: bool = False  # the form is a template file attached on the procedure's portal page
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,15 @@ class Procedure:
     conditions: str = ""
     results: tuple[str, ...] = ()
     related: str = ""
+    # Who publishes the procedure: a ministry, or a province for a procedure of its own ("UBND tỉnh …").
+    publisher: str = ""
+    # "" for a national procedure; the province's name ("Đắk Lắk") for one a province published for itself,
+    # which applies only there.
+    scope_province: str = ""
+    subjects: tuple[str, ...] = ()  # who may apply, as the portal's subject types ("Công dân Việt Nam", …)
+    # "portal_records"; "older_crawl": kept from the flattened crawl the records lack; "province": the
+    # province's own list (knowledge_base/province_procedures.jsonl).
+    source: str = "portal_records"
     # Source text kept where structure could not be recovered (so nothing is lost).
     fallback: dict[str, str] = field(default_factory=dict)
 
@@ -79,8 +103,15 @@ class Procedure:
                 "levels": tuple(raw.get("levels") or ()),
                 "steps": tuple(raw.get("steps") or ()),
                 "results": tuple(raw.get("results") or ()),
+                "subjects": tuple(raw.get("subjects") or ()),
                 "submission_methods": tuple(
-                    SubmissionMethod(**{**m, "fee_vnd": tuple(m.get("fee_vnd") or ())})
+                    SubmissionMethod(
+                        **{
+                            **m,
+                            "fee_vnd": tuple(m.get("fee_vnd") or ()),
+                            "fees": tuple(Fee(**f) for f in m.get("fees") or ()),
+                        }
+                    )
                     for m in raw.get("submission_methods") or ()
                 ),
                 "documents": tuple(RequiredDocument(**d) for d in raw.get("documents") or ()),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bot.knowledge.catalogue_prior import DEFAULT_CITIZEN_LEVELS, LEVEL_WEIGHT, SUBJECT_WEIGHT, CataloguePrior
 from bot.knowledge.first_stage import Candidates
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.name_structure import (
@@ -20,6 +21,7 @@ from bot.knowledge.name_structure import (
     parse_question,
     unasked_qualifiers,
 )
+from bot.text.vietnamese import strip_diacritics
 
 # Only the first stage's best candidates are re-ranked: the rest cannot climb to the top five anyway,
 # and the structure features cost a few microseconds each.
@@ -34,11 +36,16 @@ EXACT_FAQ_BOOST = 2.0
 class Reranker:
     """Second-stage scores from the names' structure; built once per engine from the catalogue."""
 
-    def __init__(self, lexical: LexicalIndex) -> None:
-        """Parse every procedure's name."""
+    def __init__(
+        self, lexical: LexicalIndex, citizen_levels: tuple[str, ...] = DEFAULT_CITIZEN_LEVELS
+    ) -> None:
+        """Parse every procedure's name; read who each is for and at which level."""
         self.name_terms = lexical.name_terms
         self.name_acronyms = lexical.name_acronyms
         self.structures: list[NameStructure] = [parse_name(p.name, p.levels) for p in lexical.procedures]
+        self.prior = CataloguePrior.build(lexical.procedures, citizen_levels)
+        self.subject_weight = SUBJECT_WEIGHT
+        self.level_weight = LEVEL_WEIGHT
 
     def name_precision(self, index: int, question_words: dict[str, float]) -> float:
         """Idf-weighted share of the name's words the question contains (an acronym counts as its words)."""
@@ -62,10 +69,17 @@ class Reranker:
         best = [int(i) for i in np.argsort(-candidates.fused)[:SECOND_STAGE_CANDIDATES]]
         for index in unasked_qualifiers(best, self.structures, question, self.name_terms):
             scores[index] -= SIBLING_QUALIFIER_PENALTY
+        asked = self.prior.asked_subjects(
+            [strip_diacritics(s).lower() for s in candidates.restored.syllables]
+        )
         for index in best:
             structure = self.structures[int(index)]
             scores[index] += precision_weight * self.name_precision(int(index), question.words)
             scores[index] += structure.fit(question)
+            scores[index] += self.subject_weight * self.prior.subject_fit(index, asked)
+        if self.level_weight:
+            for index, steps in self.prior.level_preferences(best, self.structures).items():
+                scores[index] += self.level_weight * steps
         for index in faq_codes:
             scores[index] += EXACT_FAQ_BOOST if exact_faq else FAQ_BOOST
         return scores, question

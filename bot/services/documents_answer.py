@@ -1,9 +1,10 @@
 """The dossier answer: what to fill in, hand in and show, within a phone screen.
 
-Forms come first with their template code, then the papers to submit or present with their
-counts, then each case on one line, one note for the citizen, and a pointer to the portal for
-what was left out. When the dossier is long, fewer items and shorter lines are shown, never the
-forms dropped.
+Forms come first with the template file the portal attaches to them (downloaded from the procedure's
+page, the link of the citation) or, for the older crawl, the template code their name gives; then
+the papers to submit or present with their counts ("1 bản chính, 1 bản sao"), then each case on one
+line, one note for the citizen, and a pointer to the portal for what was left out. When the dossier
+is long, fewer items and shorter lines are shown, never the forms dropped.
 """
 
 from __future__ import annotations
@@ -23,11 +24,16 @@ from bot.services.dossier_rows import (
     note_for_citizen,
     rows,
     template_code,
+    template_files,
     without_channel,
 )
 
 TARGET_CHARS = 950  # a phone screen; the bubble limit itself is enforced by compose()
 FORM_EXTRA_CHARS = 40  # a form's line may run longer: its template codes must stay whole
+FILE_CHARS = 48  # a template's file name beside its form
+LONG_FILE_CHARS = 80  # a file name of one long word, which cannot be cut at a word end
+FORM_MIN_CHARS = 150  # a form's name keeps this much however tight the budget: its template codes
+DOWNLOAD_NOTE = "  (Tải tệp mẫu tại trang thủ tục trên Cổng, đường dẫn ở cuối tin nhắn.)"
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,11 @@ class Dossier:
             return "" in spread[row.key] or len(spread[row.key]) >= shared_at
 
         main = [row for row in classified if common(row)]
-        forms = _unique((row for row in classified if row.kind is Kind.FORM), form_key)
+        # The same form listed twice (once with its template attached) is shown with the template.
+        form_rows_ = sorted(
+            (row for row in classified if row.kind is Kind.FORM), key=lambda r: not r.document.template
+        )
+        forms = _unique(form_rows_, form_key)
         forms.sort(key=lambda row: ("điện tử" in row.text.lower(), not common(row)))  # paper forms first
         form_rows = {row.key for row in classified if row.kind is Kind.FORM}
         case_rows = [
@@ -124,18 +134,37 @@ def _label(text: str, limit: int, capital: bool = True) -> str:
     return text if text.endswith(("…", ")")) else text.rstrip(" .;,:")
 
 
+def _file_name(name: str) -> str:
+    """A template's file name; a long one keeps its first words and its extension (what opens it)."""
+    if len(name) <= FILE_CHARS:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 5:
+        stem, extension = name, ""
+    head = stem[: FILE_CHARS - len(extension) - 2]
+    cut = max(head.rfind(mark) for mark in " _-")
+    if cut < len(head) // 2:  # one long word ("Maudondenghicap…docx"): whole, as the portal lists it
+        return name if len(name) <= LONG_FILE_CHARS else name[: LONG_FILE_CHARS - 1] + "…"
+    return f"{head[:cut].rstrip(' _-.')}…" + (f".{extension}" if extension else "")
+
+
 def _form_line(row: Row, limit: int) -> str:
     text = row.text
     if CASE_START.match(text) and (phrase := FORM_PHRASE.search(text)):
         text = phrase.group(0)  # the form inside a case row ("Trường hợp …, hồ sơ gồm: Đơn … Mẫu số 11")
     text, channel = without_channel(text)
-    label = _label(text, limit + FORM_EXTRA_CHARS)
+    files = template_files(row.document)
+    label = _label(text, max(limit + FORM_EXTRA_CHARS, FORM_MIN_CHARS))
     code = template_code(row)
-    if code and code.lower() not in label.lower():
+    if code and code.lower() not in label.lower() and not any(code.lower() in f.lower() for f in files):
         label = f"{label} — mẫu {code}"
     if channel:
         label += f" ({channel})"
-    return f"• {label}{_count(row.document)}"
+    line = f"• {label}{_count(row.document)}"
+    if files:
+        more = f" và {len(files) - 1} tệp khác" if len(files) > 1 else ""
+        line += f"; tệp mẫu: {_file_name(files[0])}{more}"
+    return line
 
 
 def _paper_line(row: Row, limit: int) -> str:
@@ -222,6 +251,8 @@ def _render(dossier: Dossier, budget: _Budget) -> list[str]:
             lines.append(f"  … và {len(items) - cap} mục khác")
 
     listing("Mẫu cần điền:", dossier.forms, budget.forms, _form_line)
+    if any(template_files(row.document) for row in dossier.forms[: budget.forms]):
+        lines.append(DOWNLOAD_NOTE)
     listing("Giấy tờ cần nộp:", dossier.submit, budget.papers, _paper_line)
     listing(
         "Giấy tờ cần xuất trình (mang bản chính để đối chiếu):", dossier.present, budget.present, _paper_line

@@ -8,8 +8,10 @@ a count, often "0 bản chính", and long legal phrasing. Each row gets a kind a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 from bot.knowledge.model import Procedure, RequiredDocument
 from bot.services.clipping import normalize
@@ -61,18 +63,26 @@ _GENERIC_GROUP = re.compile(
     re.IGNORECASE,
 )
 # Long phrasings the hộ tịch catalogue repeats in every procedure, said the short way a clerk would.
-_REPHRASE = (
+# Each comes with a word it cannot match without, checked first: the answers of every record are
+# composed in tests, and most rows hold none of these phrasings.
+_REPHRASE: tuple[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # "Hộ chiếu/Thẻ căn cước… (sau đây gọi tắt là giấy tờ tùy thân)": lead with the short name.
     (
+        "sau đây gọi",
         re.compile(r"^(.{20,}?)\s*\(sau đây gọi (?:tắt )?là ([^)]{3,40})\)"),
         lambda m: f"{m[2][:1].upper()}{m[2][1:]}: {m[1]}",
     ),
-    (re.compile(r"\s*\(sau đây gọi (?:tắt )?là [^)]*\)"), ""),
-    (re.compile(r"do người yêu cầu cung cấp thông tin theo hướng dẫn trên Cổng dịch vụ công,\s*"), ""),
-    (re.compile(r"nếu người có yêu cầu lựa chọn nộp hồ sơ theo hình thức"), "nếu nộp"),
-    (re.compile(r"hoặc gửi hồ sơ qua hệ thống bưu chính"), "hoặc qua bưu chính"),
+    ("sau đây gọi", re.compile(r"\s*\(sau đây gọi (?:tắt )?là [^)]*\)"), ""),
+    (
+        "do người yêu cầu",
+        re.compile(r"do người yêu cầu cung cấp thông tin theo hướng dẫn trên Cổng dịch vụ công,\s*"),
+        "",
+    ),
+    ("lựa chọn", re.compile(r"nếu người có yêu cầu lựa chọn nộp hồ sơ theo hình thức"), "nếu nộp"),
+    ("bưu chính", re.compile(r"hoặc gửi hồ sơ qua hệ thống bưu chính"), "hoặc qua bưu chính"),
     # "ban hành kèm theo Thông tư số 53/2025/TT-BCA ngày … của …": the template code is what matters.
     (
+        "kèm theo",
         re.compile(
             r",?\s*(?:được\s+)?(?:ban hành\s+)?kèm theo\s+"
             r"(?:Thông tư|Nghị định|Quyết định|Thông tư liên tịch)"
@@ -82,6 +92,8 @@ _REPHRASE = (
         "",
     ),
 )
+_NON_WORD = re.compile(r"\W+")
+_THREE_LETTERS = re.compile(r"[^\W\d_](?:.*?[^\W\d_]){2}", re.DOTALL)
 _FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf|odt)$", re.IGNORECASE)
 _LEGAL_ASIDE = re.compile(r"\s*\((?![^()]*\b[Mm]ẫu\b)[^()]*\b\d+/\d{4}/[A-ZĐ][^()]*\)")
 CHANNEL = re.compile(r"\s*\(?\s*nếu nộp (trực tiếp|trực tuyến)( hoặc qua bưu chính)?\s*\)?")
@@ -96,10 +108,10 @@ class Row:
     document: RequiredDocument
     section: str = ""  # the specific heading it stands under, "" for the common dossier
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Identity across sections (the portal repeats shared papers under every case)."""
-        return re.sub(r"\W+", " ", self.text.lower())[:80]
+        return _NON_WORD.sub(" ", self.text.lower())[:80]
 
 
 def strip_enumerators(text: str) -> str:
@@ -126,9 +138,11 @@ def _strip_file(text: str) -> str:
 def clean_name(name: str) -> str:
     """A row's name without list markers and with the catalogue's stock phrases shortened."""
     text = _strip_file(strip_enumerators(normalize(name)))
-    text = _LEGAL_ASIDE.sub("", text)
-    for pattern, replacement in _REPHRASE:
-        text = pattern.sub(replacement, text)
+    if "/" in text:
+        text = _LEGAL_ASIDE.sub("", text)
+    for needle, pattern, replacement in _REPHRASE:
+        if needle in text:
+            text = pattern.sub(replacement, text)
     return re.sub(r"\s*\($", "", text.strip()).lstrip(") ")
 
 
@@ -146,11 +160,13 @@ def _has_count(document: RequiredDocument) -> bool:
     return bool(document.originals or document.copies)
 
 
-def classify(document: RequiredDocument) -> Kind:
-    """The kind of one row, from its name, its heading and its count."""
-    name, group = clean_name(document.name), _heading(document.group)
-    if sum(ch.isalpha() for ch in name) < 3 or _CONTINUATION.match(name) or _is_tail(name):
+def classify(document: RequiredDocument, name: str | None = None) -> Kind:
+    """The kind of one row, from its name (``clean_name``'s, when the caller has it), heading and count."""
+    name, group = (clean_name(document.name) if name is None else name), _heading(document.group)
+    if not _THREE_LETTERS.search(name) or _CONTINUATION.match(name) or _is_tail(name):
         return Kind.SKIP
+    if document.template:
+        return Kind.FORM  # the portal attaches a template to fill in, whatever the row's wording
     if _NOTE_START.match(name) or _NOTE_START.match(group):
         return Kind.NOTE
     if name.endswith(":") and not _has_count(document):
@@ -172,7 +188,8 @@ def rows(procedure: Procedure) -> list[Row]:
     for document in procedure.documents:
         heading = _heading(document.group)
         section = "" if _GENERIC_GROUP.match(heading) else heading
-        result.append(Row(classify(document), clean_name(document.name), document, section))
+        name = clean_name(document.name)
+        result.append(Row(classify(document, name), name, document, section))
     return result
 
 
@@ -185,6 +202,17 @@ def template_code(row: Row) -> str:
         return match.group(1)
     # A bare number ("2025.docx") is the tail of a split name, not a code; "NA5", "TK01" are codes.
     return stem if re.fullmatch(r"[A-ZĐ]{1,6}[\s_.-]?\d{1,3}[a-z]?(?:-[A-Z0-9]{1,6})?", stem) else ""
+
+
+def template_files(document: RequiredDocument) -> list[str]:
+    """The template files the portal attaches to the row ([] for none, and for the older crawl's names).
+
+    The older crawl glued a file name to the row's text ("… theo quy địnhĐơn đề nghị.docx"): that is no
+    file a citizen can find, so only the portal records' attachments count.
+    """
+    if not document.template:
+        return []
+    return [name.strip() for name in document.form.split(";") if name.strip()]
 
 
 def form_key(row: Row) -> str:

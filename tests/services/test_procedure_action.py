@@ -21,7 +21,7 @@ async def test_names_the_procedure_answers_the_aspect_and_remembers_it(dispatche
 async def test_follow_up_uses_the_procedure_under_discussion(dispatcher, domain) -> None:
     await ActionAnswerProcedure().run(dispatcher, tracker_from("tracker_fee_follow_up.json"), domain)
     text = dispatcher.messages[0]["text"]
-    assert "mã 1.004222" in text and "10,000 đồng" in text
+    assert "mã 1.004222" in text and "10.000 đồng" in text
 
 
 async def test_a_button_choice_switches_procedure(dispatcher, domain) -> None:

@@ -1,5 +1,8 @@
+import re
+
 import pytest
 
+from bot.knowledge.fees import format_vnd
 from bot.knowledge.model import Procedure, SubmissionMethod
 from bot.knowledge.store import read_procedures
 from bot.services.procedure_answers import MAX_REPLY_CHARS, Aspect, compose
@@ -16,9 +19,13 @@ def test_every_aspect_fits_a_bubble_and_cites_its_source(code: str, aspect: Aspe
     assert f"mã {code}" in text and procedure.url in text
 
 
-def test_fees_per_method() -> None:
-    text = compose(PROCEDURES["1.004222"], Aspect.FEE)
-    assert "Trực tuyến: 10,000 đồng" in text and "Trực tiếp: 20,000 đồng" in text
+def test_fees_per_method_in_vietnamese_style() -> None:
+    procedure = PROCEDURES["1.004222"]  # registering a permanent residence: cheaper online
+    text = compose(procedure, Aspect.FEE)
+    for method in procedure.submission_methods:
+        for fee in method.fees:
+            assert f"• {method.method}: Lệ phí {format_vnd(fee.value)}" in text
+    assert "Lệ phí 10.000 đồng" in text and not re.search(r"\d,\d{3}", text)
 
 
 def test_documents_list_counts() -> None:
@@ -51,8 +58,10 @@ def test_a_bare_number_takes_its_unit_from_the_procedures_steps() -> None:
 
 
 def test_a_bare_number_without_a_stated_unit_says_so_without_guessing() -> None:
-    text = compose(PROCEDURES["1.000894"], Aspect.TIME)
-    assert "• Trực tuyến, Dịch vụ bưu chính, Trực tiếp: 1\n" in text
+    procedure = PROCEDURES["1.000894"]
+    assert {m.time_unit for m in procedure.submission_methods} == {"OTHER"}
+    text = compose(procedure, Aspect.TIME)
+    assert "• Trực tuyến, Dịch vụ bưu chính, Trực tiếp: 1 (Cổng không ghi đơn vị)\n" in text
     assert "chỉ ghi số “1”, không ghi đơn vị" in text
 
 

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_seed_province_loads() -> None:
     settings = load_settings(DEFAULT_PROVINCE_FILE)
-    assert settings.name == "Hòa Bình"
+    assert settings.name == "Phú Thọ"
+    assert "Hòa Bình" in settings.former_names
     assert settings.centre.hotline
     assert settings.centre.opening_hours
 

@@ -64,6 +64,8 @@ def vietnamese_amounts(text: str) -> str:
 def short_description(text: str, limit: int = MAX_DESCRIPTION_CHARS) -> str:
     """The description on one line, without list marks, cut at a word end when long."""
     text = vietnamese_amounts(" ".join(text.split())).lstrip("+-•* ").strip()
+    if text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].rstrip()  # a bracket the record closes without opening ("… 1 lần)")
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

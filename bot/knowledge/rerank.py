@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.knowledge.catalogue_prior import DEFAULT_CITIZEN_LEVELS, LEVEL_WEIGHT, SUBJECT_WEIGHT, CataloguePrior
+from bot.knowledge.catalogue_prior import (
+    DEFAULT_CITIZEN_LEVELS,
+    LEVEL_WEIGHT,
+    SUBJECT_WEIGHT,
+    CataloguePrior,
+)
 from bot.knowledge.first_stage import Candidates
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.name_structure import (

@@ -29,10 +29,7 @@ from bot.services.dossier_rows import (
 )
 
 TARGET_CHARS = 950  # a phone screen; the bubble limit itself is enforced by compose()
-FORM_EXTRA_CHARS = 40  # a form's line may run longer: its template codes must stay whole
 FILE_CHARS = 48  # a template's file name beside its form
-LONG_FILE_CHARS = 80  # a file name of one long word, which cannot be cut at a word end
-FORM_MIN_CHARS = 150  # a form's name keeps this much however tight the budget: its template codes
 DOWNLOAD_NOTE = "  (Tải tệp mẫu tại trang thủ tục trên Cổng, đường dẫn ở cuối tin nhắn.)"
 
 
@@ -136,15 +133,16 @@ def _label(text: str, limit: int, capital: bool = True) -> str:
 
 def _file_name(name: str) -> str:
     """A template's file name; a long one keeps its first words and its extension (what opens it)."""
+    name = normalize(name)
     if len(name) <= FILE_CHARS:
         return name
     stem, dot, extension = name.rpartition(".")
     if not dot or len(extension) > 5:
         stem, extension = name, ""
     head = stem[: FILE_CHARS - len(extension) - 2]
-    cut = max(head.rfind(mark) for mark in " _-")
+    cut = max(head.rfind(mark) for mark in " -")  # "_" joins a word ("BNNMT_02"): no cut there
     if cut < len(head) // 2:  # one long word ("Maudondenghicap…docx"): whole, as the portal lists it
-        return name if len(name) <= LONG_FILE_CHARS else name[: LONG_FILE_CHARS - 1] + "…"
+        return name
     return f"{head[:cut].rstrip(' _-.')}…" + (f".{extension}" if extension else "")
 
 
@@ -154,7 +152,7 @@ def _form_line(row: Row, limit: int) -> str:
         text = phrase.group(0)  # the form inside a case row ("Trường hợp …, hồ sơ gồm: Đơn … Mẫu số 11")
     text, channel = without_channel(text)
     files = template_files(row.document)
-    label = _label(text, max(limit + FORM_EXTRA_CHARS, FORM_MIN_CHARS))
+    label = _label(text, limit)
     code = template_code(row)
     if code and code.lower() not in label.lower() and not any(code.lower() in f.lower() for f in files):
         label = f"{label} — mẫu {code}"
@@ -223,17 +221,19 @@ class _Budget:
     cases: int
     notes: int
     item_chars: int
+    form_chars: int  # a form's name runs longer: the template codes it names ("mẫu TK01 …; mẫu TK01a …")
 
 
-# From generous to tight; the first that fits the target is used. Cases and notes go before papers.
+# From generous to tight; the first that fits the target is used. Cases and notes go before papers,
+# papers before forms.
 _BUDGETS = (
-    _Budget(3, 6, 3, 4, 1, 130),
-    _Budget(3, 6, 3, 3, 1, 110),
-    _Budget(3, 5, 3, 2, 0, 100),
-    _Budget(3, 5, 3, 2, 0, 85),
-    _Budget(2, 4, 2, 1, 0, 80),
-    _Budget(2, 3, 2, 1, 0, 70),
-    _Budget(1, 2, 1, 0, 0, 60),
+    _Budget(3, 6, 3, 4, 1, 130, 170),
+    _Budget(3, 6, 3, 3, 1, 110, 150),
+    _Budget(3, 5, 3, 2, 0, 100, 150),
+    _Budget(3, 5, 3, 2, 0, 85, 150),
+    _Budget(3, 4, 2, 1, 0, 80, 150),
+    _Budget(3, 3, 2, 1, 0, 70, 130),
+    _Budget(2, 2, 1, 0, 0, 60, 100),
 )
 
 
@@ -241,16 +241,18 @@ def _render(dossier: Dossier, budget: _Budget) -> list[str]:
     lines = [_summary(dossier)]
     shown: set[str] = set()
 
-    def listing(title: str, items: list[Row], cap: int, line: Callable[[Row, int], str]) -> None:
+    def listing(
+        title: str, items: list[Row], cap: int, line: Callable[[Row, int], str], chars: int = 0
+    ) -> None:
         if not items or cap <= 0:
             return
         lines.append(title)
-        lines.extend(line(row, budget.item_chars) for row in items[:cap])
+        lines.extend(line(row, chars or budget.item_chars) for row in items[:cap])
         shown.update(row.key for row in items[:cap])
         if len(items) > cap:
             lines.append(f"  … và {len(items) - cap} mục khác")
 
-    listing("Mẫu cần điền:", dossier.forms, budget.forms, _form_line)
+    listing("Mẫu cần điền:", dossier.forms, budget.forms, _form_line, budget.form_chars)
     if any(template_files(row.document) for row in dossier.forms[: budget.forms]):
         lines.append(DOWNLOAD_NOTE)
     listing("Giấy tờ cần nộp:", dossier.submit, budget.papers, _paper_line)

@@ -24,12 +24,13 @@ TARGET_CHARS = 950  # a phone screen; the bubble limit itself is enforced by com
 NOTE_CHARS = (180, 120, 80, 0)
 MAX_LINES = 8  # distinct times shown; the rest are on the portal page
 _TIME = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(.*)$")
-_UNITS = r"ngày làm việc|ngày|giờ làm việc|giờ|tháng|tuần|năm"
+# Units a time limit is stated in ("năm" is left out: "trong 05 năm" is a validity, not a processing time).
+_UNITS = r"ngày làm việc|ngày|giờ làm việc|giờ|tháng|tuần"
 _CUE = r"(?:thời hạn|trong vòng|không quá|chậm nhất(?: là)?|tối đa|trong)"
 # Same-day handling, said in words: "trả kết quả … trong ngày làm việc tiếp theo", "ngay trong ngày".
 _SAME_DAY = re.compile(r"\bngay trong ngày\b|\btrong ngày làm việc\b", re.IGNORECASE)
 # A duration in a description ("05 ngày làm việc", "30 (ba mươi) ngày"), not a date ("01 tháng 8 năm 2026").
-_DURATION = re.compile(rf"\b(\d+)\s*(?:\([^)]{{1,15}}\)\s*)?({_UNITS})\b(?!\s*\d)", re.IGNORECASE)
+_DURATION = re.compile(rf"\b(\d+)\s*(?:\([^)]{{1,15}}\)\s*)?({_UNITS}|năm)\b(?!\s*\d)", re.IGNORECASE)
 _PER_CASE = re.compile(r"\btrường hợp\b|\bđối với\b", re.IGNORECASE)
 # A description's parts: its lines, "* …" items, "- …" / "+ …" list items and sentences.
 _PARTS = re.compile(r"\s*\n+\s*|\s+\*\s*|(?<=[.;:])\s+(?=[-+•]\s)|(?<=\.)\s+(?=[A-ZĐ])")
@@ -61,17 +62,18 @@ def _stated_unit(procedure: Procedure, method: SubmissionMethod, number: str) ->
         rf"(?:\([^)]{{1,15}}\)\s*)?({_UNITS})\b(?!\s*\d)",  # "01 tháng 8 năm 2026" is a date, not a duration
         re.IGNORECASE,
     )
-    own = re.compile(rf"^\W*0*{re.escape(value)}\s*({_UNITS})\b(?!\s*\d)", re.IGNORECASE)
-    sources: tuple[tuple[str, Iterable[str]], ...] = (
-        ("mô tả cách thức nộp", (method.note,)),
-        ("trình tự thực hiện", procedure.steps),
-        ("yêu cầu, điều kiện", (procedure.conditions,)),
+    # The method's description may open with the time itself ("05 ngày làm việc kể từ …").
+    opening = re.compile(rf"^\W*0*{re.escape(value)}\s*({_UNITS})\b(?!\s*\d)", re.IGNORECASE)
+    sources: tuple[tuple[str, Iterable[str], tuple[re.Pattern[str], ...]], ...] = (
+        ("mô tả cách thức nộp", (method.note,), (limit, opening)),
+        ("trình tự thực hiện", procedure.steps, (limit,)),
+        ("yêu cầu, điều kiện", (procedure.conditions,), (limit,)),
     )
-    for where, texts in sources:
+    for where, texts, patterns in sources:
         units = {
             match.group(1).lower()
             for text in texts
-            for pattern in (limit, own)
+            for pattern in patterns
             for match in pattern.finditer(text)
         }
         if len(units) == 1:

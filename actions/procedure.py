@@ -44,7 +44,7 @@ def _record(tracker: Tracker, plan: ReplyPlan) -> None:
 
 def _say(dispatcher: CollectingDispatcher, plan: ReplyPlan, hotline: str = "") -> None:
     """Send the plan's messages (bot.services.replies builds them; the console's try box shows them)."""
-    for said in utterances(plan, hotline):
+    for said in utterances(plan, hotline, application().settings.citizen_levels):
         if said.response is not None:
             dispatcher.utter_message(response=said.response, buttons=said.buttons, **said.values)
         else:

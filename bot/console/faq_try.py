@@ -16,6 +16,7 @@ from bot.services.answer_policy import DEFAULT_POLICY
 from bot.services.procedure_answers import Aspect
 from bot.services.replies import as_text, utterances
 from bot.services.turn import ReplyKind, ReplyPlan, Turn, plan_turn
+from bot.services.where_answer import DEFAULT_CITIZEN_LEVELS
 from bot.settings import load_settings
 
 if TYPE_CHECKING:
@@ -81,8 +82,15 @@ def reply_messages(plan: ReplyPlan) -> list[dict[str, Any]]:
     hotline = _hotline() if plan.kind is ReplyKind.UNSURE else ""
     return [
         {"text": as_text(said), "buttons": [button["title"] for button in said.buttons]}
-        for said in utterances(plan, hotline)
+        for said in utterances(plan, hotline, _citizen_levels())
     ]
+
+
+def _citizen_levels() -> tuple[str, ...]:
+    try:
+        return load_settings().citizen_levels
+    except CitizenBotError:
+        return DEFAULT_CITIZEN_LEVELS
 
 
 def _hotline() -> str:

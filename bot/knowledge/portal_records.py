@@ -171,9 +171,12 @@ def read_record(record: dict[str, Any]) -> Procedure:
         decision=clean(proposal.get("proposalNumber") or detail.get("decisionNo")),
         applicants=", ".join(subjects),
         competent_agency=", ".join(_names(detail.get("departmentsAuthority")))
-        or clean(detail.get("delegatedAgencies")),
+        or clean(detail.get("delegatedAgencies"))
+        or ", ".join(_names(detail.get("unitGroupsAuthority"))),
+        # Where the record names no agency, the unit group ("Ủy ban nhân dân cấp xã") says who carries it out.
         implementing_agency=clean(detail.get("executingAgencies"))
-        or ", ".join(_names(detail.get("departmentsExecuting"))),
+        or ", ".join(_names(detail.get("departmentsExecuting")))
+        or ", ".join(_names(detail.get("unitGroupsExecuting"))),
         receiving_address=clean(detail.get("dossierReceivingAddresses")),
         authorized_agency=clean(detail.get("authorizedAgencies")),
         coordinating_agency=clean(detail.get("coordinatingAgencies")),

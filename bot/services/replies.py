@@ -7,6 +7,7 @@ domain.yml's response templates), so what an editor sees is what a citizen gets,
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.knowledge.model import Procedure
 from bot.services.candidates import Candidate, numbered
 from bot.services.procedure_answers import ASPECT_BUTTONS, Aspect, compose
 from bot.services.turn import ReplyKind, ReplyPlan
+from bot.services.where_answer import DEFAULT_CITIZEN_LEVELS
 
 DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 # The payload the domain's request_human intent takes (also offered by the handoff actions).
@@ -58,10 +60,13 @@ def candidate_buttons(candidates: tuple[Candidate, ...], aspect: Aspect) -> list
     ]
 
 
-def utterances(plan: ReplyPlan, hotline: str = "") -> list[Utterance]:
+def utterances(
+    plan: ReplyPlan, hotline: str = "", citizen_levels: Sequence[str] = DEFAULT_CITIZEN_LEVELS
+) -> list[Utterance]:
     """The messages of a plan, as the assistant sends them the first time (no repeated failures yet).
 
-    PASS gives the fallback's "not understood" reply; ``hotline`` is only said when unsure.
+    PASS gives the fallback's "not understood" reply; ``hotline`` is only said when unsure;
+    ``citizen_levels`` (province.yml) orders the levels of a procedure carried out at several.
     """
     if plan.kind is ReplyKind.PASS:
         return [Utterance(response=NOT_UNDERSTOOD)]
@@ -85,7 +90,8 @@ def utterances(plan: ReplyPlan, hotline: str = "") -> list[Utterance]:
         return [Utterance(text=text, buttons=aspect_buttons(cited, plan.aspect))]
     said = [
         Utterance(
-            text=compose(plan.procedure, plan.aspect), buttons=aspect_buttons(plan.procedure, plan.aspect)
+            text=compose(plan.procedure, plan.aspect, citizen_levels),
+            buttons=aspect_buttons(plan.procedure, plan.aspect),
         )
     ]
     if plan.kind is ReplyKind.ANSWER_WITH_ALTERNATIVES and plan.candidates:

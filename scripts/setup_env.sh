@@ -28,7 +28,9 @@ pip_install() {  # pip's own log goes to a file; shown only when it fails
   fi
 }
 pip_install -r "requirements/$kind.txt"
-pip_install --no-deps -e .
+# The environment's own setuptools builds this package: an isolated build would install setuptools again
+# into a throw-away environment first (measured: 5.3 → 1.8 s, 7.1 → 2.7 s for the two environments).
+pip_install --no-deps --no-build-isolation -e .
 # A failed install must not leave a stamp behind: check the key imports.
 if [ "$kind" = rasa ]; then
   "$venv/bin/python" -c "import rasa, underthesea, bot.text" || { echo "rasa environment is incomplete" >&2; exit 1; }

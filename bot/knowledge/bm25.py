@@ -1,9 +1,9 @@
 """Okapi BM25 over one field of the procedures, stored as a term-major sparse matrix (CSC).
 
 Terms are looked up by a 64-bit hash in a sorted array rather than in a dict of strings: the 14 fields
-of the whole catalogue have ~630 k distinct terms (syllable bigrams mostly), whose dicts took ~67 MB of
-the services process; the arrays take 7.5 MB. Two of them sharing a hash would merge their postings;
-at this size the odds are ~1e-8 per build, and the build refuses such a vocabulary rather than merge.
+of the whole catalogue have 582 k distinct terms (syllable bigrams mostly), whose dicts took ~67 MB of
+the services process; the arrays take 7 MB. Two of them sharing a hash would merge their postings; at
+this size the odds are ~1e-8 per build, and the build refuses such a vocabulary rather than merge.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ def term_hashes(terms: Iterable[str]) -> np.ndarray:
     )
 
 
+def _doc_id_type(documents: int) -> type[np.unsignedinteger[Any]]:
+    """The smallest id type for this many documents: 2 bytes a posting for a catalogue under 65,536."""
+    return np.uint16 if documents <= np.iinfo(np.uint16).max + 1 else np.uint32
+
+
 class BM25Field:
     """BM25 scores of every document for a weighted bag of query terms."""
 
@@ -38,8 +43,8 @@ class BM25Field:
         lengths = np.fromiter(map(len, documents), dtype=np.int64, count=self.size)
         total = int(lengths.sum())
         if not total:
-            self._starts = np.zeros(n_terms + 1, dtype=np.int64)
-            self._docs = np.zeros(0, dtype=np.int32)
+            self._starts = np.zeros(n_terms + 1, dtype=np.int32)
+            self._docs = np.zeros(0, dtype=np.uint16)
             self._values = np.zeros(0, dtype=np.float32)
             return
         term_ids = np.fromiter(
@@ -49,7 +54,7 @@ class BM25Field:
         keys = term_ids * self.size + doc_ids
         unique, counts = np.unique(keys, return_counts=True)  # sorted by term, then document
         terms = unique // self.size
-        docs = (unique % self.size).astype(np.int32)
+        docs = (unique % self.size).astype(_doc_id_type(self.size))
         lengths = lengths.astype(np.float32)
         average = float(lengths.mean()) or 1.0
         df = np.bincount(terms, minlength=n_terms).astype(np.float32)
@@ -59,7 +64,7 @@ class BM25Field:
         # Each posting's contribution, precomputed: idf * tf (k1 + 1) / (tf + norm).
         self._values = (idf[terms] * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
         self._docs = docs
-        self._starts = np.searchsorted(terms, np.arange(n_terms + 1)).astype(np.int64)
+        self._starts = np.searchsorted(terms, np.arange(n_terms + 1)).astype(np.int32)
 
     def _index_vocabulary(self, vocabulary: dict[str, int]) -> None:
         hashes = term_hashes(vocabulary)

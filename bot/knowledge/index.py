@@ -51,8 +51,9 @@ from bot.knowledge.store import FAQ_FILE, PROCEDURES_FILE, content_hash, read_fa
 
 logger = logging.getLogger(__name__)
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "var" / "index"
-# Bumped when the pickled artifacts change shape (v2: LexicalIndex in bot.knowledge.lexical, with acronyms).
-INDEX_VERSION = 2
+# Bumped when the pickled artifacts change shape (v2: LexicalIndex in bot.knowledge.lexical, with acronyms;
+# v3: BM25 terms by hash, name acronyms computed when asked; a v2 pickle still loads, converted).
+INDEX_VERSION = 3
 
 
 def kb_fingerprint(procedures: list[Procedure], faq: list[FaqEntry], root: Path = PROJECT_ROOT) -> str:

@@ -1,8 +1,9 @@
 """Build time: BM25 per field (plain and accented), per-name term weights, learned acronyms; pickled.
 
-The whole catalogue's fields hold ~14 M characters and ~3 M words but only ~100 k distinct words: the
+The whole catalogue's fields hold ~14 M characters and ~3.2 M words but only ~18 k distinct words: the
 analysis (fold, abbreviations, syllables, diacritics stripped) runs once per distinct word through
-:class:`BuildAnalysis` (measured on the 4,818 procedures in scope: 46 s → see ``kb build``'s stages).
+:class:`BuildAnalysis` (the 4,818 procedures in scope, measured side by side: the lexical stage of
+``kb build`` 24 → 14 s, of which 3 s are :class:`CatalogueAcronyms`; the restorer's 6 → 2 s).
 """
 
 from __future__ import annotations

@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from bot.knowledge.embedding import Embedder
 from bot.knowledge.index import build_index, is_current
 from bot.knowledge.inputs import PROJECT_ROOT, index_inputs
 from bot.knowledge.store import PROCEDURES_FILE
+from tests.unit.province_kb import HashEmbedder
 
-
-class _HashEmbedder(Embedder):
-    """A deterministic stand-in: the index's freshness does not depend on what the vectors mean."""
-
-    @property
-    def name(self) -> str:
-        return "test:hash"
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        seeds = [int(hashlib.sha1(t.encode("utf-8")).hexdigest()[:8], 16) for t in texts]
-        rows = [np.random.default_rng(seed).normal(size=8) for seed in seeds]
-        matrix = np.asarray(rows, dtype=np.float32).reshape(len(texts), 8)
-        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._vectors(texts)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._vectors(texts)
+_HashEmbedder = HashEmbedder  # one deterministic stand-in for the tests that build small indexes
 
 
 @pytest.fixture()
